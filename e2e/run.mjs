@@ -1,0 +1,472 @@
+#!/usr/bin/env node
+// Rapport browser end-to-end test.
+//
+// Starts the built `rapport serve` binary (embedded PostgreSQL + demo
+// workspace, no DATABASE_URL), drives Debian's Chromium with playwright-core
+// through: login -> home -> create a facility -> list -> phone view -> sign out.
+//
+// Usage:  RAPPORT_BIN=/path/to/rapport node run.mjs     (or: npm test)
+// Env:    RAPPORT_BIN  (required) path to the built binary
+//         CHROMIUM     (optional) browser executable, default /usr/bin/chromium
+//         E2E_KEEP_TMP (optional) "1" keeps the temp data/profile dirs
+// Output: artifacts/*.png, artifacts/server.log, artifacts/browser.log
+// Exit:   0 when every step passed, 1 otherwise.
+
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ARTIFACTS = path.join(HERE, 'artifacts');
+const SERVER_LOG = path.join(ARTIFACTS, 'server.log');
+const BROWSER_LOG = path.join(ARTIFACTS, 'browser.log');
+
+const READY_TIMEOUT_MS = 90_000;
+const STEP_TIMEOUT_MS = 15_000;
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+const DEMO = { workspace: 'demo', email: 'admin@demo.test', password: 'rapport-demo-2026' };
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+// ---------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------
+
+class E2EError extends Error {}
+
+function fail(message) {
+  throw new E2EError(message);
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function escapeRegExp(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+// A label's accessible name: exactly `text`, optionally followed by a
+// required-marker ("*" or "(required)"), case-insensitive.
+function labelName(text) {
+  return new RegExp(`^\\s*${escapeRegExp(text)}\\s*(\\*|\\(required\\))?\\s*$`, 'i');
+}
+
+function tail(file, lines = 40) {
+  try {
+    const all = fs.readFileSync(file, 'utf8').split('\n');
+    return all.slice(-lines - 1).join('\n');
+  } catch (e) {
+    return `(could not read ${file}: ${e.message})`;
+  }
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function pathOf(page) {
+  try {
+    return new URL(page.url()).pathname;
+  } catch {
+    return page.url();
+  }
+}
+
+async function expectVisible(locator, what, page) {
+  try {
+    await locator.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  } catch (e) {
+    fail(`expected ${what} to be visible on ${page.url()} (${firstLine(e)})`);
+  }
+}
+
+async function expectPath(page, expected, what) {
+  const want = typeof expected === 'string' ? (p) => p === expected : expected;
+  try {
+    await page.waitForURL((u) => want(new URL(u).pathname), { timeout: STEP_TIMEOUT_MS });
+  } catch {
+    fail(`expected ${what}, but the browser is at ${page.url()}`);
+  }
+}
+
+async function act(what, page, fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof E2EError) throw e;
+    fail(`could not ${what} on ${page.url()} (${firstLine(e)})`);
+  }
+}
+
+function firstLine(e) {
+  return String(e && e.message ? e.message : e).split('\n')[0];
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
+}
+
+// ---------------------------------------------------------------------------
+// Step runner: one summary line per step with elapsed ms.
+// ---------------------------------------------------------------------------
+
+const results = [];
+
+async function step(name, fn) {
+  const t0 = performance.now();
+  try {
+    await fn();
+    const ms = Math.round(performance.now() - t0);
+    results.push({ name, ok: true, ms });
+    console.log(`  ok    ${name.padEnd(44)} ${String(ms).padStart(6)} ms`);
+  } catch (e) {
+    const ms = Math.round(performance.now() - t0);
+    results.push({ name, ok: false, ms });
+    console.log(`  FAIL  ${name.padEnd(44)} ${String(ms).padStart(6)} ms`);
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Server process
+// ---------------------------------------------------------------------------
+
+function startServer(bin, port, dataDir) {
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  env.RAPPORT_BIND = `127.0.0.1:${port}`;
+  env.RAPPORT_DATA_DIR = dataDir;
+  env.RUST_LOG = 'info';
+
+  const log = fs.createWriteStream(SERVER_LOG, { flags: 'w' });
+  const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+
+  let pending = 2;
+  const closeLog = () => {
+    if (--pending === 0) log.end();
+  };
+  child.stdout.on('end', closeLog);
+  child.stderr.on('end', closeLog);
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+
+  const state = { child, exited: false, code: null, signal: null, spawnError: null };
+  state.exitPromise = new Promise((resolve) => {
+    child.on('error', (err) => {
+      state.spawnError = err;
+      state.exited = true;
+      log.end();
+      resolve();
+    });
+    child.on('exit', (code, signal) => {
+      state.exited = true;
+      state.code = code;
+      state.signal = signal;
+      resolve();
+    });
+  });
+  // Resolves once the log file is fully flushed.
+  state.logClosed = new Promise((resolve) => log.on('close', resolve));
+  return state;
+}
+
+async function waitReady(server, base) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (server.exited) {
+      await Promise.race([server.logClosed, sleep(1000)]);
+      const how = server.spawnError
+        ? `could not be started: ${server.spawnError.message}`
+        : `exited early (code ${server.code}, signal ${server.signal})`;
+      fail(`the server ${how}\n--- tail of ${SERVER_LOG} ---\n${tail(SERVER_LOG)}`);
+    }
+    try {
+      const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}`;
+    } catch (e) {
+      last = firstLine(e.cause || e);
+    }
+    await sleep(250);
+  }
+  fail(
+    `GET /readyz did not answer 200 within ${READY_TIMEOUT_MS / 1000} s (last: ${last})\n` +
+      `--- tail of ${SERVER_LOG} ---\n${tail(SERVER_LOG)}`,
+  );
+}
+
+async function stopServer(server) {
+  if (!server || server.exited) return { ok: true, note: 'already exited' };
+  server.child.kill('SIGTERM');
+  const timedOut = await Promise.race([
+    server.exitPromise.then(() => false),
+    sleep(SHUTDOWN_TIMEOUT_MS).then(() => true),
+  ]);
+  if (!timedOut) return { ok: true, note: `exit code ${server.code}, signal ${server.signal}` };
+  server.child.kill('SIGKILL');
+  await Promise.race([server.exitPromise, sleep(5000)]);
+  return { ok: false, note: `did not exit within ${SHUTDOWN_TIMEOUT_MS / 1000} s of SIGTERM; sent SIGKILL` };
+}
+
+// ---------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------
+
+async function main() {
+  const bin = process.env.RAPPORT_BIN;
+  if (!bin) {
+    console.error('e2e: RAPPORT_BIN is not set. Build the server and run e.g.\n' +
+      '  RAPPORT_BIN=../target/release/rapport npm test');
+    return 1;
+  }
+  const binPath = path.resolve(bin);
+  try {
+    fs.accessSync(binPath, fs.constants.X_OK);
+  } catch {
+    console.error(`e2e: RAPPORT_BIN=${bin} is not an executable file (${binPath})`);
+    return 1;
+  }
+  const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+  if (!fs.existsSync(chromiumPath)) {
+    console.error(`e2e: Chromium not found at ${chromiumPath} (install Debian's "chromium" or set CHROMIUM)`);
+    return 1;
+  }
+
+  // Start from an empty artifacts dir so old screenshots never mislead.
+  await fsp.rm(ARTIFACTS, { recursive: true, force: true });
+  await fsp.mkdir(ARTIFACTS, { recursive: true });
+  const workDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rapport-e2e-'));
+  // The app may run PostgreSQL as user "postgres" when started as root:
+  // that user must be able to traverse this directory.
+  await fsp.chmod(workDir, 0o755);
+  const dataDir = path.join(workDir, 'data');
+  const profileDir = path.join(workDir, 'chromium-profile');
+  await fsp.mkdir(profileDir);
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  console.log(`e2e: ${binPath} serve on ${base}, data in ${dataDir}`);
+
+  const browserLog = fs.createWriteStream(BROWSER_LOG, { flags: 'w' });
+  const serverErrors = [];
+  let server = null;
+  let context = null;
+  let page = null;
+  let failure = null;
+
+  const onSignal = (sig) => {
+    console.error(`e2e: got ${sig}, stopping the server`);
+    if (server && !server.exited) server.child.kill('SIGTERM');
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const facilityName = `Riverside Orthopedic Center ${Math.floor(1000 + Math.random() * 9000)}`;
+
+  try {
+    await step('server starts, /readyz answers 200', async () => {
+      server = startServer(binPath, port, dataDir);
+      await waitReady(server, base);
+    });
+
+    await step('chromium launches', async () => {
+      try {
+        context = await chromium.launchPersistentContext(profileDir, {
+          executablePath: chromiumPath,
+          headless: true,
+          args: [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
+          baseURL: base,
+          viewport: DESKTOP,
+          locale: 'en-US',
+          timezoneId: 'UTC',
+        });
+      } catch (e) {
+        fail(`could not launch Chromium at ${chromiumPath}: ${firstLine(e)}`);
+      }
+      context.setDefaultTimeout(STEP_TIMEOUT_MS);
+      context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+      for (const p of context.pages()) watchPage(p, browserLog, serverErrors);
+      context.on('page', (p) => watchPage(p, browserLog, serverErrors));
+      page = context.pages()[0] || (await context.newPage());
+    });
+
+    await step('1. / redirects to the login page', async () => {
+      await act('open /', page, () => page.goto('/'));
+      await expectPath(page, '/login', 'a redirect from / to /login');
+      await expectVisible(page.getByRole('button', { name: 'Sign in', exact: true }), 'the "Sign in" button', page);
+      await shot(page, '01-login.png');
+    });
+
+    await step('2. sign in as the demo admin', async () => {
+      await act('fill "Workspace"', page, () => page.getByLabel(labelName('Workspace')).fill(DEMO.workspace));
+      await act('fill "Email"', page, () => page.getByLabel(labelName('Email')).fill(DEMO.email));
+      await act('fill "Password"', page, () => page.getByLabel(labelName('Password')).fill(DEMO.password));
+      await act('click "Sign in"', page, () => page.getByRole('button', { name: 'Sign in', exact: true }).click());
+      await expectPath(page, '/', 'to land on / after signing in');
+      await expectVisible(page.getByRole('heading', { level: 1 }).first(), 'a level-1 heading on the home page', page);
+      await shot(page, '02-home.png');
+    });
+
+    await step('3. create a facility through the form', async () => {
+      const navLink = page.locator('.sidebar').getByRole('link', { name: 'Facilities', exact: true });
+      await act('click the sidebar link "Facilities"', page, () => navLink.click());
+      await expectVisible(
+        page.getByRole('heading', { level: 1, name: 'Facilities', exact: true }),
+        'the heading "Facilities"',
+        page,
+      );
+      await act('click the link "New facility"', page, () =>
+        page.getByRole('link', { name: 'New facility', exact: true }).first().click(),
+      );
+      const name = page.getByLabel(labelName('Name'));
+      await expectVisible(name, 'the "Name" field of the new-facility form', page);
+      await act('fill "Name"', page, () => name.fill(facilityName));
+      await act('choose "Clinic" in the "Kind" select', page, () =>
+        page.getByLabel(labelName('Kind')).selectOption({ label: 'Clinic' }),
+      );
+      await act('fill "City"', page, () => page.getByLabel(labelName('City')).fill('Portland'));
+      await act('fill "State"', page, () => page.getByLabel(labelName('State')).fill('OR'));
+      await shot(page, '03-facility-form.png');
+      await act('click "Create facility"', page, () =>
+        page.getByRole('button', { name: 'Create facility', exact: true }).click(),
+      );
+    });
+
+    await step('4. the new facility is listed', async () => {
+      await expectPath(
+        page,
+        (p) => p.startsWith('/facilities') && !p.endsWith('/new'),
+        'to land on the facility list or the facility page after creating it',
+      );
+      await expectVisible(page.getByText(facilityName).first(), `the text "${facilityName}"`, page);
+      await act('open /facilities', page, () => page.goto('/facilities'));
+      // A data cell, or a row header if the name column is a <th scope="row">.
+      const cell = page
+        .getByRole('cell', { name: facilityName })
+        .or(page.getByRole('rowheader', { name: facilityName }))
+        .first();
+      await expectVisible(cell, `a table cell "${facilityName}" on /facilities`, page);
+      await shot(page, '04-facilities.png');
+    });
+
+    await step('5. phone-sized screenshot of /facilities', async () => {
+      const phone = await context.newPage();
+      try {
+        await phone.setViewportSize(PHONE);
+        await act('open /facilities on the phone page', phone, () => phone.goto('/facilities'));
+        await expectPath(phone, '/facilities', 'the phone page to stay signed in on /facilities');
+        await expectVisible(
+          phone.getByRole('heading', { level: 1, name: 'Facilities', exact: true }),
+          'the heading "Facilities" on the phone page',
+          phone,
+        );
+        await shot(phone, '05-phone-facilities.png');
+      } finally {
+        await phone.close();
+      }
+    });
+
+    await step('6. sign out, then /facilities needs login', async () => {
+      await act('click "Sign out"', page, () =>
+        page.getByRole('button', { name: 'Sign out', exact: true }).click(),
+      );
+      await expectVisible(page.getByRole('button', { name: 'Sign in', exact: true }), 'the "Sign in" button after signing out', page);
+      await expectVisible(page.getByText('You have been signed out').first(), 'the text "You have been signed out"', page);
+      await shot(page, '06-signed-out.png');
+      await act('open /facilities', page, () => page.goto('/facilities'));
+      await expectPath(page, '/login', 'a redirect to /login for /facilities after signing out');
+    });
+  } catch (e) {
+    failure = e;
+    if (page && !page.isClosed()) {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'failure.png'), fullPage: true }).catch(() => {});
+      await page.content().then((html) => fsp.writeFile(path.join(ARTIFACTS, 'failure.html'), html)).catch(() => {});
+    }
+  } finally {
+    const t0 = performance.now();
+    if (context) await context.close().catch(() => {});
+    const stopped = await stopServer(server);
+    const ms = Math.round(performance.now() - t0);
+    if (server) {
+      console.log(`  ${stopped.ok ? 'ok  ' : 'FAIL'}  ${'cleanup: browser closed, server stopped'.padEnd(44)} ${String(ms).padStart(6)} ms  (${stopped.note})`);
+      results.push({ name: 'cleanup', ok: stopped.ok, ms });
+      if (!stopped.ok && !failure) failure = new E2EError(`the server ${stopped.note}`);
+    }
+    if (server) await Promise.race([server.logClosed, sleep(2000)]);
+    await new Promise((resolve) => browserLog.end(resolve));
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    if (process.env.E2E_KEEP_TMP === '1') {
+      console.log(`e2e: kept ${workDir}`);
+    } else {
+      await fsp.rm(workDir, { recursive: true, force: true }).catch((e) =>
+        console.log(`e2e: could not remove ${workDir}: ${e.message}`),
+      );
+    }
+  }
+
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.filter((r) => !r.ok).length;
+  if (failure) {
+    console.error(`\ne2e: FAILED: ${failure instanceof E2EError ? failure.message : failure.stack || failure}`);
+    if (serverErrors.length) {
+      console.error(`e2e: HTTP 5xx answers seen:\n  ${serverErrors.join('\n  ')}`);
+    }
+    if (server && !/--- tail of/.test(String(failure.message))) {
+      console.error(`--- tail of ${SERVER_LOG} ---\n${tail(SERVER_LOG, 25)}`);
+    }
+    console.error(`e2e: artifacts in ${ARTIFACTS}`);
+  }
+  console.log(`e2e: ${passed} passed, ${failure ? Math.max(failed, 1) : 0} failed`);
+  return failure ? 1 : 0;
+}
+
+// Record console errors, page errors and 5xx answers for debugging.
+function watchPage(p, log, serverErrors) {
+  p.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') log.write(`[console.${m.type()}] ${p.url()} ${m.text()}\n`);
+  });
+  p.on('pageerror', (err) => log.write(`[pageerror] ${p.url()} ${err.message}\n`));
+  p.on('requestfailed', (r) => log.write(`[requestfailed] ${r.method()} ${r.url()} ${r.failure()?.errorText}\n`));
+  p.on('response', (r) => {
+    if (r.status() >= 500) {
+      const line = `${r.status()} ${r.request().method()} ${r.url()}`;
+      serverErrors.push(line);
+      log.write(`[http ${line}]\n`);
+    } else if (r.status() >= 400) {
+      log.write(`[http ${r.status()} ${r.request().method()} ${r.url()}]\n`);
+    }
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`e2e: unexpected error: ${e && e.stack ? e.stack : e}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,102 @@
+//! The JSON API at `/api/v1`: bearer-token auth, RFC 9457 problems, and an OpenAPI 3.1
+//! document generated from these handlers at `/api/v1/openapi.json`.
+
+mod extract;
+mod facilities;
+mod users;
+
+pub use extract::{Json, Path, Query};
+
+use axum::Router;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use crate::app::AppState;
+use crate::auth::ApiUser;
+use crate::domain::{Role, TenantId, UserId};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/me", get(me))
+        .merge(facilities::router())
+        .merge(users::router())
+        .fallback(|| async { crate::error::ApiError(crate::error::AppError::NotFound) })
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Rapport API", description = "Relationship management for health systems. Authenticate with `Authorization: Bearer <token>`; create tokens under Account in the app or with `rapport token create`."),
+    paths(me, facilities::list, facilities::create, facilities::show, facilities::update,
+          users::list, users::create, users::show, users::update),
+    components(schemas(Me, crate::error::Problem, Role)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags((name = "account"), (name = "facilities"), (name = "users"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi() -> impl IntoResponse {
+    axum::Json(ApiDoc::openapi())
+}
+
+/// A list page with its total.
+#[derive(Serialize, ToSchema)]
+pub struct ListOf<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Common list parameters.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Text to search for.
+    pub q: Option<String>,
+    /// 1-based page number (default 1).
+    pub page: Option<i64>,
+    /// Page size, 1 to 200 (default 25).
+    pub per_page: Option<i64>,
+}
+
+/// The caller.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub workspace: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+    responses((status = 200, body = Me), (status = 401, body = crate::error::Problem)))]
+async fn me(ApiUser(user): ApiUser) -> axum::Json<Me> {
+    axum::Json(Me {
+        user_id: user.user_id,
+        tenant_id: user.tenant_id,
+        workspace: user.tenant_name,
+        email: user.email,
+        name: user.name,
+        role: user.role,
+    })
+}

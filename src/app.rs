@@ -1,0 +1,136 @@
+//! `AppState` and `build()`: the one place where routes and layers are assembled.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::{SessionCookie, password::Hasher};
+use crate::config::Config;
+use crate::error::error_page;
+use crate::postgres::Pools;
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub pools: Pools,
+    pub config: Arc<Config>,
+    pub hasher: Hasher,
+}
+
+impl AppState {
+    pub fn new(pools: Pools, config: Config) -> Self {
+        Self {
+            pools,
+            config: Arc::new(config),
+            hasher: Hasher::new(),
+        }
+    }
+
+    pub fn cookie(&self) -> SessionCookie {
+        SessionCookie {
+            https: self.config.https(),
+        }
+    }
+}
+
+/// Largest request body accepted (forms and JSON).
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// A request taking longer than this is answered with 503.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application: pages, API, static assets, and the layers around them.
+pub fn build(state: AppState) -> anyhow::Result<Router> {
+    let mut csrf = CsrfLayer::new();
+    if let Some(origin) = &state.config.public_url {
+        csrf = csrf
+            .add_trusted_origin(origin)
+            .map_err(|e| anyhow::anyhow!("RAPPORT_PUBLIC_URL is not a valid origin: {e:?}"))?;
+    }
+    let router = Router::new()
+        .merge(crate::web::router())
+        .nest("/api/v1", crate::api::router())
+        .fallback(crate::web::not_found)
+        .with_state(state.clone());
+
+    let layers = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+                let matched = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+                let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+                tracing::info_span!(
+                    "request",
+                    http.method = %request.method(),
+                    http.route = matched.unwrap_or(""),
+                    request.id = request_id,
+                    tenant.id = tracing::field::Empty,
+                    user.id = tracing::field::Empty,
+                )
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
+        .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
+            tracing::error!("a handler panicked");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The error has been logged. Try again in a moment.",
+            )
+        }))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(state, security_headers))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(csrf);
+    Ok(router.layer(layers))
+}
+
+/// Security headers on every response: a strict CSP without inline script, no framing,
+/// no sniffing, a tight referrer policy, HSTS under HTTPS, and no caching of pages.
+async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let is_static = request.uri().path().starts_with("/static/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str| {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(header::REFERRER_POLICY, "strict-origin-when-cross-origin");
+    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(HeaderName::from_static("cross-origin-resource-policy"), "same-origin");
+    set(
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    );
+    if !is_static {
+        set(header::CACHE_CONTROL, "no-store");
+    }
+    if state.config.https() {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
+    }
+    response
+}

@@ -1,0 +1,55 @@
+//! All SQL, one module per aggregate. Functions take `&mut PgConnection` (the caller decides
+//! pool or transaction); tenant data is read and written inside a tenant transaction
+//! (`postgres::tenant_tx`), and row-level security backs every query up.
+
+pub mod audit;
+pub mod facilities;
+pub mod sessions;
+pub mod tenants;
+pub mod throttle;
+pub mod tokens;
+pub mod users;
+
+/// One page of a list: 1-based page number and page size.
+#[derive(Clone, Copy, Debug)]
+pub struct PageRequest {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl PageRequest {
+    pub const DEFAULT_PER_PAGE: i64 = 25;
+    pub const MAX_PER_PAGE: i64 = 200;
+
+    pub fn new(page: Option<i64>, per_page: Option<i64>) -> Self {
+        Self {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page.unwrap_or(Self::DEFAULT_PER_PAGE).clamp(1, Self::MAX_PER_PAGE),
+        }
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1).saturating_mul(self.per_page)
+    }
+}
+
+/// A page of rows plus the total count for pagination.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside `ILIKE`.
+pub fn like_pattern(q: &str) -> String {
+    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}

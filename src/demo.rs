@@ -1,0 +1,114 @@
+//! The demo workspace: one user per role with a known password, and a few facilities, so a
+//! new install has something to sign in to. `rapport demo` refreshes it.
+
+use crate::auth::password::Hasher;
+use crate::db::{self, audit::Actor};
+use crate::domain::{Email, FacilityInput, FacilityKind, Role, Slug};
+use crate::postgres::{Pools, tenant_tx};
+
+pub const SLUG: &str = "demo";
+pub const NAME: &str = "Demo Health System";
+/// Printed at start; the demo workspace is for trying Rapport, not for real data.
+pub const PASSWORD: &str = "rapport-demo-2026";
+
+/// The demo logins, one per role.
+pub fn logins() -> Vec<(Role, String)> {
+    Role::ALL.iter().map(|r| (*r, format!("{}@demo.test", r.as_str()))).collect()
+}
+
+const FACILITIES: &[(&str, FacilityKind, &str, &str)] = &[
+    ("Demo General Hospital", FacilityKind::Hospital, "Portland", "OR"),
+    ("Demo Westside Primary Care", FacilityKind::Clinic, "Beaverton", "OR"),
+    ("Demo Imaging Center", FacilityKind::Imaging, "Portland", "OR"),
+];
+
+/// Creates the demo workspace, or refreshes it: every demo user exists, is active and has
+/// the demo password; the demo facilities exist.
+pub async fn ensure(pools: &Pools, hasher: &Hasher) -> anyhow::Result<()> {
+    let mut owner = pools.owner.acquire().await?;
+    let tenant = match db::tenants::find_by_slug(&mut owner, SLUG).await? {
+        Some(t) => t,
+        None => {
+            let slug = Slug::parse(SLUG).map_err(anyhow::Error::msg)?;
+            db::tenants::create(&mut owner, &slug, NAME).await?
+        }
+    };
+    drop(owner);
+    let hash = hasher.hash(PASSWORD).await?;
+    let actor = Actor {
+        tenant_id: tenant.id,
+        user_id: None,
+        ip: None,
+        request_id: None,
+    };
+    let mut tx = tenant_tx(&pools.app, tenant.id).await?;
+    for (role, email) in logins() {
+        let email = Email::parse(&email).map_err(anyhow::Error::msg)?;
+        match db::users::find_by_email(&mut tx, email.as_str()).await? {
+            Some(user) => {
+                db::users::update_profile(&mut tx, user.id, &user.name, role, true).await?;
+                db::users::set_password(&mut tx, user.id, &hash).await?;
+            }
+            None => {
+                let name = format!("Demo {}", role.label());
+                let user = db::users::create(
+                    &mut tx,
+                    tenant.id,
+                    &db::users::NewUser {
+                        email: &email,
+                        name: &name,
+                        role,
+                        password_hash: &hash,
+                    },
+                )
+                .await?;
+                db::audit::record(
+                    &mut tx,
+                    &actor,
+                    "user.create",
+                    "user",
+                    Some(user.id.to_string()),
+                    serde_json::json!({ "email": email.as_str(), "role": role.as_str(), "source": "demo" }),
+                )
+                .await?;
+            }
+        }
+    }
+    let existing = db::facilities::list(
+        &mut tx,
+        &db::facilities::FacilityFilter::default(),
+        db::PageRequest::new(Some(1), Some(200)),
+    )
+    .await?;
+    for (name, kind, city, state) in FACILITIES {
+        if existing.items.iter().any(|f| f.name.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        let f = db::facilities::create(
+            &mut tx,
+            tenant.id,
+            &FacilityInput {
+                name: name.to_string(),
+                kind: *kind,
+                address_line: None,
+                city: Some(city.to_string()),
+                state: Some(state.to_string()),
+                postal_code: None,
+                phone: None,
+                active: true,
+            },
+        )
+        .await?;
+        db::audit::record(
+            &mut tx,
+            &actor,
+            "facility.create",
+            "facility",
+            Some(f.id.to_string()),
+            serde_json::json!({ "name": name, "source": "demo" }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

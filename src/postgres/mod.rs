@@ -1,0 +1,154 @@
+//! PostgreSQL: connecting (to `DATABASE_URL` or the embedded default), migrating as the owner,
+//! the runtime role that row-level security applies to, and the tenant transaction.
+
+pub mod embedded;
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Executor, PgPool, Postgres, Transaction};
+
+use crate::config::Config;
+use crate::domain::TenantId;
+use embedded::{EmbeddedOptions, EmbeddedPostgres};
+
+/// The role every request's queries run as: not a superuser, not the tables' owner, no BYPASSRLS.
+pub const APP_ROLE: &str = "rapport_app";
+
+/// Name of the database the embedded default creates for the app.
+pub const EMBEDDED_DATABASE: &str = "rapport";
+
+/// The two pools: `owner` migrates and creates tenants; `app` serves requests under RLS.
+#[derive(Clone, Debug)]
+pub struct Pools {
+    pub owner: PgPool,
+    pub app: PgPool,
+}
+
+/// A connected database plus, for the embedded default, the cluster to stop on exit.
+pub struct Database {
+    pub pools: Pools,
+    pub embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Connects to `DATABASE_URL`, or starts the embedded cluster when it is unset.
+    pub async fn connect(config: &Config) -> anyhow::Result<Self> {
+        let (owner_options, embedded) = match &config.database_url {
+            Some(url) => (url.parse::<PgConnectOptions>()?, None),
+            None => {
+                let data_dir = config.data_dir.clone();
+                let cluster = tokio::task::spawn_blocking(move || {
+                    EmbeddedPostgres::start(&data_dir, &EmbeddedOptions::default())
+                })
+                .await??;
+                if let Err(e) = ensure_database(&cluster.connect_options("postgres"), EMBEDDED_DATABASE).await {
+                    let _ = cluster.stop();
+                    return Err(e);
+                }
+                (cluster.connect_options(EMBEDDED_DATABASE), Some(cluster))
+            }
+        };
+        let app_options = match &config.app_database_url {
+            Some(url) => Some(url.parse::<PgConnectOptions>()?),
+            None => None,
+        };
+        let result = connect_pools(owner_options, app_options, config.db_max_connections).await;
+        match result {
+            Ok(pools) => Ok(Self { pools, embedded }),
+            Err(e) => {
+                if let Some(cluster) = &embedded {
+                    let _ = cluster.stop();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Closes the pools and stops the embedded cluster if we started one.
+    pub async fn shutdown(self) {
+        self.pools.app.close().await;
+        self.pools.owner.close().await;
+        if let Some(cluster) = self.embedded {
+            match tokio::task::spawn_blocking(move || cluster.stop()).await {
+                Ok(Ok(())) => tracing::info!("stopped the private PostgreSQL cluster"),
+                Ok(Err(e)) => tracing::error!(error = %e, "could not stop the private PostgreSQL cluster"),
+                Err(e) => tracing::error!(error = %e, "could not stop the private PostgreSQL cluster"),
+            }
+        }
+    }
+}
+
+/// Creates `database` on the server behind `maintenance` unless it exists.
+pub async fn ensure_database(maintenance: &PgConnectOptions, database: &str) -> anyhow::Result<()> {
+    let pool = PgPoolOptions::new().max_connections(1).connect_with(maintenance.clone()).await?;
+    let exists: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+        .bind(database)
+        .fetch_one(&pool)
+        .await?;
+    if !exists {
+        // Identifiers cannot be bound; the name is ours, quoted to be safe.
+        let sql = format!("create database \"{}\"", database.replace('"', "\"\""));
+        if let Err(e) = pool.execute(sql.as_str()).await {
+            // Another process may have created it in between.
+            let again: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+                .bind(database)
+                .fetch_one(&pool)
+                .await?;
+            if !again {
+                return Err(e.into());
+            }
+        }
+    }
+    pool.close().await;
+    Ok(())
+}
+
+/// Builds the owner pool and the app pool. Without a separate app URL, the app pool logs in
+/// with the owner's credentials and switches every connection to [`APP_ROLE`] at once.
+pub async fn connect_pools(
+    owner: PgConnectOptions,
+    app: Option<PgConnectOptions>,
+    max_connections: u32,
+) -> anyhow::Result<Pools> {
+    let owner_pool = PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(owner.clone())
+        .await?;
+    let set_role = app.is_none();
+    let app_pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(5))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if set_role {
+                    conn.execute(format!("set role {APP_ROLE}").as_str()).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_lazy_with(app.unwrap_or(owner));
+    Ok(Pools {
+        owner: owner_pool,
+        app: app_pool,
+    })
+}
+
+/// Runs the migrations in `migrations/` as the owner (sqlx holds an advisory lock meanwhile).
+pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
+    sqlx::migrate!("./migrations").run(owner).await?;
+    Ok(())
+}
+
+/// Begins a transaction scoped to one tenant: row-level security sees only its rows.
+/// The setting is transaction-local, so it never leaks to the next user of the connection.
+pub async fn tenant_tx(pool: &PgPool, tenant: TenantId) -> sqlx::Result<Transaction<'static, Postgres>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}

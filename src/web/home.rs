@@ -1,0 +1,40 @@
+//! The home page: who you are, what the workspace holds so far, where to go next.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+
+use super::Layout;
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::error::AppResult;
+use crate::postgres::tenant_tx;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(home))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    facilities: i64,
+    users: i64,
+    is_admin: bool,
+}
+
+async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<HomePage> {
+    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    let facilities = db::facilities::count_active(&mut tx).await?;
+    let users = db::users::count_active(&mut tx).await?;
+    tx.commit().await?;
+    Ok(HomePage {
+        layout: Layout::new(&user, "Home", "home"),
+        facilities,
+        users,
+        is_admin: user.is_admin(),
+    })
+}

@@ -1,0 +1,91 @@
+//! The frame around every signed-in page: navigation by role, the user menu, flash messages.
+
+use crate::auth::CurrentUser;
+use crate::domain::Role;
+
+/// One navigation link; `soon` marks areas not built yet (their page says so plainly).
+pub struct NavLink {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub href: &'static str,
+    pub soon: bool,
+}
+
+pub struct NavSection {
+    pub heading: &'static str,
+    pub links: Vec<NavLink>,
+}
+
+/// What `base.html` needs.
+pub struct Layout {
+    pub title: String,
+    pub active: &'static str,
+    pub user_name: String,
+    pub role_label: &'static str,
+    pub tenant_name: String,
+    pub flash: Option<String>,
+    pub sections: Vec<NavSection>,
+    pub asset_version: &'static str,
+}
+
+const fn link(key: &'static str, label: &'static str, href: &'static str, soon: bool) -> NavLink {
+    NavLink { key, label, href, soon }
+}
+
+impl Layout {
+    pub fn new(user: &CurrentUser, title: impl Into<String>, active: &'static str) -> Self {
+        let mut sections = vec![
+            NavSection {
+                heading: "Overview",
+                links: vec![link("home", "Home", "/", false), link("dashboards", "Dashboards", "/dashboards", true)],
+            },
+            NavSection {
+                heading: "Relationships",
+                links: vec![
+                    link("my", "My stakeholders", "/my-stakeholders", true),
+                    link("stakeholders", "Stakeholders", "/stakeholders", true),
+                    link("organizations", "Organizations", "/organizations", true),
+                    link("facilities", "Facilities", "/facilities", false),
+                    link("champions", "Influence & champions", "/champions", true),
+                ],
+            },
+            NavSection {
+                heading: "Engagement",
+                links: vec![
+                    link("touchpoints", "Touch-points", "/touchpoints", true),
+                    link("feedback", "Feedback", "/feedback", true),
+                    link("campaigns", "Campaigns", "/campaigns", true),
+                    link("surveys", "Surveys", "/surveys", true),
+                ],
+            },
+            NavSection {
+                heading: "Outcomes",
+                links: vec![link("referrals", "Referrals", "/referrals", true)],
+            },
+        ];
+        if user.role == Role::Admin {
+            sections.push(NavSection {
+                heading: "Workspace",
+                links: vec![
+                    link("users", "Users", "/admin/users", false),
+                    link("imports", "Imports", "/admin/imports", true),
+                    link("audit", "Audit log", "/admin/audit", false),
+                ],
+            });
+        }
+        sections.push(NavSection {
+            heading: "You",
+            links: vec![link("account", "Account & API tokens", "/account", false)],
+        });
+        Self {
+            title: title.into(),
+            active,
+            user_name: user.name.clone(),
+            role_label: user.role.label(),
+            tenant_name: user.tenant_name.clone(),
+            flash: user.flash.clone(),
+            sections,
+            asset_version: super::assets::VERSION,
+        }
+    }
+}

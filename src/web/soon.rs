@@ -1,0 +1,68 @@
+//! Areas of the product that are not built yet. Each link in the navigation leads here, and
+//! the page says plainly what the area will do, instead of a dead link or made-up numbers.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::routing::get;
+
+use super::Layout;
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppResult;
+
+struct Area {
+    key: &'static str,
+    path: &'static str,
+    title: &'static str,
+    will_do: &'static str,
+}
+
+const AREAS: &[Area] = &[
+    Area { key: "dashboards", path: "/dashboards", title: "Dashboards",
+        will_do: "Executive, marketing and liaison dashboards: campaign performance, spend and reach, referral lift, the champion pipeline, feedback themes and message tests, as charts." },
+    Area { key: "my", path: "/my-stakeholders", title: "My stakeholders",
+        will_do: "Your book of stakeholders by priority, with overdue follow-ups first." },
+    Area { key: "stakeholders", path: "/stakeholders", title: "Stakeholders",
+        will_do: "Physicians, clinicians, executives, staff and community leaders: search by name, NPI, specialty or tag; filter, sort, merge duplicates, export to CSV." },
+    Area { key: "organizations", path: "/organizations", title: "Organizations",
+        will_do: "Practices, medical groups, health plans, employers and community partners, with their affiliated stakeholders." },
+    Area { key: "champions", path: "/champions", title: "Influence & champions",
+        will_do: "Who influences whom, influence scores from the referral and influence graph, the key-influencer list and the champion pipeline board." },
+    Area { key: "touchpoints", path: "/touchpoints", title: "Touch-points",
+        will_do: "Log a visit, call or email in a few seconds, on a phone too; follow-ups and a timeline per stakeholder." },
+    Area { key: "feedback", path: "/feedback", title: "Feedback",
+        will_do: "What stakeholders said, by theme and sentiment over time, with an escalation queue so concerns reach the people who adjust the message." },
+    Area { key: "campaigns", path: "/campaigns", title: "Campaigns",
+        will_do: "Audience segments, key messages and variants, channels, budget and costs, the content calendar, KPIs and honest message-test statistics." },
+    Area { key: "surveys", path: "/surveys", title: "Surveys",
+        will_do: "Short pulse surveys sent to a segment, answered by a private link without sign-in." },
+    Area { key: "referrals", path: "/referrals", title: "Referrals",
+        will_do: "Referral trends per physician, organization and facility; leakage and decline alerts; campaign attribution against a comparison group." },
+    Area { key: "imports", path: "/admin/imports", title: "Imports",
+        will_do: "NPPES, FHIR and referral files imported in the background with a progress bar and a per-row error report." },
+];
+
+pub fn router() -> Router<AppState> {
+    let mut router = Router::new();
+    for area in AREAS {
+        router = router.route(area.path, get(move |user: CurrentUser| page(user, area)));
+    }
+    router
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "soon.html")]
+struct SoonPage {
+    layout: Layout,
+    title: &'static str,
+    will_do: &'static str,
+}
+
+async fn page(user: CurrentUser, area: &'static Area) -> AppResult<SoonPage> {
+    Ok(SoonPage {
+        layout: Layout::new(&user, area.title, area.key),
+        title: area.title,
+        will_do: area.will_do,
+    })
+}
