@@ -15,7 +15,11 @@ use crate::postgres::{Database, migrate, tenant_tx};
 use crate::{demo, telemetry};
 
 #[derive(Parser, Debug)]
-#[command(name = "rapport", version, about = "Relationship management for health systems")]
+#[command(
+    name = "rapport",
+    version,
+    about = "Relationship management for health systems"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -102,7 +106,10 @@ pub fn main() -> ExitCode {
         }
     };
     telemetry::init(config.log_json);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("rapport: cannot start the async runtime: {e}");
@@ -147,7 +154,10 @@ async fn serve(database: &Database, config: Config) -> anyhow::Result<()> {
     let pools = database.pools.clone();
     let create_demo = match config.demo {
         Some(choice) => choice,
-        None => database.embedded.is_some() && db::tenants::count(&mut *pools.owner.acquire().await?).await? == 0,
+        None => {
+            database.embedded.is_some()
+                && db::tenants::count(&mut *pools.owner.acquire().await?).await? == 0
+        }
     };
     let state = AppState::new(pools.clone(), config.clone());
     if create_demo {
@@ -162,19 +172,30 @@ async fn serve(database: &Database, config: Config) -> anyhow::Result<()> {
         None => format!("http://{}", listener.local_addr()?),
     };
     println!("\nRapport is running at {url}");
-    if create_demo || db::tenants::find_by_slug(&mut *pools.owner.acquire().await?, demo::SLUG).await?.is_some() {
+    if create_demo
+        || db::tenants::find_by_slug(&mut *pools.owner.acquire().await?, demo::SLUG)
+            .await?
+            .is_some()
+    {
         print_demo_logins();
     }
     println!("Press Ctrl-C to stop.\n");
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("shutting down");
     Ok(())
 }
 
 fn print_demo_logins() {
-    println!("Demo workspace: {}  (password for every demo user: {})", demo::SLUG, demo::PASSWORD);
+    println!(
+        "Demo workspace: {}  (password for every demo user: {})",
+        demo::SLUG,
+        demo::PASSWORD
+    );
     for (role, email) in demo::logins() {
         println!("  {:<10} {email}", role.label());
     }
@@ -219,7 +240,10 @@ async fn tenant(database: &Database, action: TenantAction) -> anyhow::Result<()>
     let slug = Slug::parse(&slug).map_err(|e| anyhow::anyhow!("--slug: {e}"))?;
     let name = clean_required(&name, 200, "a name").map_err(|e| anyhow::anyhow!("--name: {e}"))?;
     let mut owner = database.pools.owner.acquire().await?;
-    if db::tenants::find_by_slug(&mut owner, slug.as_str()).await?.is_some() {
+    if db::tenants::find_by_slug(&mut owner, slug.as_str())
+        .await?
+        .is_some()
+    {
         anyhow::bail!("a workspace with slug {:?} already exists", slug.as_str());
     }
     let tenant = db::tenants::create(&mut owner, &slug, &name).await?;
@@ -249,7 +273,8 @@ async fn user(database: &Database, action: UserAction) -> anyhow::Result<()> {
     let tenant = find_tenant(database, &tenant).await?;
     let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
     let name = clean_required(&name, 200, "a name").map_err(|e| anyhow::anyhow!("--name: {e}"))?;
-    let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("--role: use admin, marketer, liaison or executive"))?;
+    let role = Role::parse(&role)
+        .ok_or_else(|| anyhow::anyhow!("--role: use admin, marketer, liaison or executive"))?;
     let (password, generated) = if password_stdin {
         let mut input = String::new();
         std::io::stdin().read_to_string(&mut input)?;
@@ -260,8 +285,15 @@ async fn user(database: &Database, action: UserAction) -> anyhow::Result<()> {
     let password = NewPassword::parse(&password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
     let hash = Hasher::new().hash(password.expose()).await?;
     let mut tx = tenant_tx(&database.pools.app, tenant.id).await?;
-    if db::users::find_by_email(&mut tx, email.as_str()).await?.is_some() {
-        anyhow::bail!("{} already has a user with email {}", tenant.slug, email.as_str());
+    if db::users::find_by_email(&mut tx, email.as_str())
+        .await?
+        .is_some()
+    {
+        anyhow::bail!(
+            "{} already has a user with email {}",
+            tenant.slug,
+            email.as_str()
+        );
     }
     let user = db::users::create(
         &mut tx,
@@ -284,7 +316,12 @@ async fn user(database: &Database, action: UserAction) -> anyhow::Result<()> {
     )
     .await?;
     tx.commit().await?;
-    println!("created {} {} in {}", role.as_str(), email.as_str(), tenant.slug);
+    println!(
+        "created {} {} in {}",
+        role.as_str(),
+        email.as_str(),
+        tenant.slug
+    );
     if generated {
         println!("password (shown once): {}", password.expose());
     }
@@ -292,7 +329,11 @@ async fn user(database: &Database, action: UserAction) -> anyhow::Result<()> {
 }
 
 async fn token(database: &Database, action: TokenAction) -> anyhow::Result<()> {
-    let TokenAction::Create { tenant, email, name } = action;
+    let TokenAction::Create {
+        tenant,
+        email,
+        name,
+    } = action;
     let tenant = find_tenant(database, &tenant).await?;
     let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
     let name = clean_required(&name, 100, "a name").map_err(|e| anyhow::anyhow!("--name: {e}"))?;
@@ -300,10 +341,17 @@ async fn token(database: &Database, action: TokenAction) -> anyhow::Result<()> {
     let user = db::users::find_by_email(&mut tx, email.as_str())
         .await?
         .filter(|u| u.active)
-        .ok_or_else(|| anyhow::anyhow!("{} has no active user with email {}", tenant.slug, email.as_str()))?;
-    let token = crate::auth::create_token(&mut tx, &cli_actor(tenant.id), tenant.id, user.id, &name)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} has no active user with email {}",
+                tenant.slug,
+                email.as_str()
+            )
+        })?;
+    let token =
+        crate::auth::create_token(&mut tx, &cli_actor(tenant.id), tenant.id, user.id, &name)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     tx.commit().await?;
     println!("{token}");
     eprintln!("This token is shown once. Send it as: Authorization: Bearer <token>");

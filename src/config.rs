@@ -41,7 +41,11 @@ impl Config {
 
     /// Reads configuration through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |key: &str| lookup(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let get = |key: &str| {
+            lookup(key)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let database_url = get("DATABASE_URL");
         if let Some(url) = &database_url {
             check_pg_url("DATABASE_URL", url)?;
@@ -54,10 +58,13 @@ impl Config {
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
             Some(v) => v.parse().map_err(|_| ConfigError {
                 var: "RAPPORT_BIND",
-                problem: format!("must be an address and port like 127.0.0.1:3000 or 0.0.0.0:8080, got {v:?}"),
+                problem: format!(
+                    "must be an address and port like 127.0.0.1:3000 or 0.0.0.0:8080, got {v:?}"
+                ),
             })?,
         };
-        let data_dir = PathBuf::from(get("RAPPORT_DATA_DIR").unwrap_or_else(|| "./.rapport".into()));
+        let data_dir =
+            PathBuf::from(get("RAPPORT_DATA_DIR").unwrap_or_else(|| "./.rapport".into()));
         let public_url = match get("RAPPORT_PUBLIC_URL") {
             None => None,
             Some(v) => {
@@ -72,7 +79,9 @@ impl Config {
                 if rest.is_empty() || rest.contains('/') {
                     return Err(ConfigError {
                         var: "RAPPORT_PUBLIC_URL",
-                        problem: format!("must be an origin without a path, like https://rapport.example.org, got {v:?}"),
+                        problem: format!(
+                            "must be an origin without a path, like https://rapport.example.org, got {v:?}"
+                        ),
                     });
                 }
                 Some(v)
@@ -118,7 +127,9 @@ impl Config {
 
     /// True when the app is served over HTTPS (secure cookies, `__Host-` prefix, HSTS).
     pub fn https(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 }
 
@@ -126,13 +137,16 @@ fn check_pg_url(var: &'static str, url: &str) -> Result<(), ConfigError> {
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err(ConfigError {
             var,
-            problem: "must be a postgres:// URL, e.g. postgres://user:password@localhost:5432/rapport".into(),
+            problem:
+                "must be a postgres:// URL, e.g. postgres://user:password@localhost:5432/rapport"
+                    .into(),
         });
     }
-    url.parse::<sqlx::postgres::PgConnectOptions>().map_err(|e| ConfigError {
-        var,
-        problem: format!("is not a valid PostgreSQL URL: {e}"),
-    })?;
+    url.parse::<sqlx::postgres::PgConnectOptions>()
+        .map_err(|e| ConfigError {
+            var,
+            problem: format!("is not a valid PostgreSQL URL: {e}"),
+        })?;
     Ok(())
 }
 
@@ -155,14 +169,16 @@ fn number(
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 

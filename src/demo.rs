@@ -13,13 +13,31 @@ pub const PASSWORD: &str = "rapport-demo-2026";
 
 /// The demo logins, one per role.
 pub fn logins() -> Vec<(Role, String)> {
-    Role::ALL.iter().map(|r| (*r, format!("{}@demo.test", r.as_str()))).collect()
+    Role::ALL
+        .iter()
+        .map(|r| (*r, format!("{}@demo.test", r.as_str())))
+        .collect()
 }
 
 const FACILITIES: &[(&str, FacilityKind, &str, &str)] = &[
-    ("Demo General Hospital", FacilityKind::Hospital, "Portland", "OR"),
-    ("Demo Westside Primary Care", FacilityKind::Clinic, "Beaverton", "OR"),
-    ("Demo Imaging Center", FacilityKind::Imaging, "Portland", "OR"),
+    (
+        "Demo General Hospital",
+        FacilityKind::Hospital,
+        "Portland",
+        "OR",
+    ),
+    (
+        "Demo Westside Primary Care",
+        FacilityKind::Clinic,
+        "Beaverton",
+        "OR",
+    ),
+    (
+        "Demo Imaging Center",
+        FacilityKind::Imaging,
+        "Portland",
+        "OR",
+    ),
 ];
 
 /// Creates the demo workspace, or refreshes it: every demo user exists, is active and has
@@ -81,7 +99,11 @@ pub async fn ensure(pools: &Pools, hasher: &Hasher) -> anyhow::Result<()> {
     )
     .await?;
     for (name, kind, city, state) in FACILITIES {
-        if existing.items.iter().any(|f| f.name.eq_ignore_ascii_case(name)) {
+        if existing
+            .items
+            .iter()
+            .any(|f| f.name.eq_ignore_ascii_case(name))
+        {
             continue;
         }
         let f = db::facilities::create(

@@ -66,17 +66,30 @@ impl AppError {
     /// Title and detail a user may see (never internal causes).
     pub fn public_text(&self) -> (&'static str, String) {
         match self {
-            AppError::NotFound => ("Not found", "There is nothing here, or it is not yours to see.".into()),
+            AppError::NotFound => (
+                "Not found",
+                "There is nothing here, or it is not yours to see.".into(),
+            ),
             AppError::Unauthorized => ("Sign in required", "Sign in to continue.".into()),
-            AppError::Forbidden => ("Not allowed", "Your role does not allow this. Ask a workspace admin if you need it.".into()),
+            AppError::Forbidden => (
+                "Not allowed",
+                "Your role does not allow this. Ask a workspace admin if you need it.".into(),
+            ),
             AppError::Invalid(errors) => (
                 "Check the input",
-                errors.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; "),
+                errors
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
             ),
             AppError::BadRequest(m) => ("Bad request", m.clone()),
             AppError::Conflict(m) => ("Conflict", m.clone()),
             AppError::TooManyRequests(m) => ("Too many requests", m.clone()),
-            AppError::Internal(_) => ("Something went wrong", "The error has been logged. Try again in a moment.".into()),
+            AppError::Internal(_) => (
+                "Something went wrong",
+                "The error has been logged. Try again in a moment.".into(),
+            ),
         }
     }
 
@@ -149,7 +162,12 @@ impl IntoResponse for ApiError {
         let status = self.0.status();
         let (title, detail) = self.0.public_text();
         let errors = match &self.0 {
-            AppError::Invalid(fields) => Some(fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()),
+            AppError::Invalid(fields) => Some(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            ),
             _ => None,
         };
         let problem = Problem {
@@ -160,22 +178,33 @@ impl IntoResponse for ApiError {
             errors,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
-        let mut response = (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        let mut response = (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response();
         if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer realm=\"rapport\""));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"rapport\""),
+            );
         }
         response
     }
 }
 
 /// Maps a unique-constraint violation named `constraint` to a field error.
-pub fn on_constraint(e: sqlx::Error, constraint: &str, field: &'static str, message: &str) -> AppError {
-    if let sqlx::Error::Database(db) = &e {
-        if db.constraint() == Some(constraint) {
-            return AppError::field(field, message);
-        }
+pub fn on_constraint(
+    e: sqlx::Error,
+    constraint: &str,
+    field: &'static str,
+    message: &str,
+) -> AppError {
+    if let sqlx::Error::Database(db) = &e
+        && db.constraint() == Some(constraint)
+    {
+        return AppError::field(field, message);
     }
     AppError::from(e)
 }

@@ -21,6 +21,9 @@ pub struct Query<T>(pub T);
 
 impl From<JsonRejection> for AppError {
     fn from(e: JsonRejection) -> Self {
-        AppError::BadRequest(format!("The JSON body could not be read: {}", e.body_text()))
+        AppError::BadRequest(format!(
+            "The JSON body could not be read: {}",
+            e.body_text()
+        ))
     }
 }

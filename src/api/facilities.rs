@@ -11,7 +11,10 @@ use utoipa::ToSchema;
 use super::{Json, ListOf, ListParams, Path, Query};
 use crate::app::AppState;
 use crate::auth::ApiUser;
-use crate::db::{self, PageRequest, facilities::{FacilityFilter, FacilityRow}};
+use crate::db::{
+    self, PageRequest,
+    facilities::{FacilityFilter, FacilityRow},
+};
 use crate::domain::{FacilityDraft, FacilityId, FacilityKind};
 use crate::error::{ApiResult, AppError, on_constraint};
 use crate::postgres::tenant_tx;
@@ -68,11 +71,20 @@ pub async fn list(
 ) -> ApiResult<axum::Json<ListOf<Facility>>> {
     let filter = FacilityFilter {
         q: params.q.filter(|q| !q.trim().is_empty()),
-        active: if archived.include_archived.unwrap_or(false) { None } else { Some(true) },
+        active: if archived.include_archived.unwrap_or(false) {
+            None
+        } else {
+            Some(true)
+        },
         ..Default::default()
     };
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let page = db::facilities::list(&mut tx, &filter, PageRequest::new(params.page, params.per_page)).await?;
+    let page = db::facilities::list(
+        &mut tx,
+        &filter,
+        PageRequest::new(params.page, params.per_page),
+    )
+    .await?;
     tx.commit().await?;
     Ok(axum::Json(ListOf {
         total: page.total,
@@ -115,7 +127,9 @@ pub async fn show(
     Path(id): Path<FacilityId>,
 ) -> ApiResult<axum::Json<Facility>> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let row = db::facilities::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let row = db::facilities::find(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(axum::Json(row.into()))
 }
@@ -141,7 +155,9 @@ pub struct FacilityPatch {
 mod double_option {
     use serde::{Deserialize, Deserializer};
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
         Option::<String>::deserialize(d).map(Some)
     }
 }
@@ -159,7 +175,9 @@ pub async fn update(
 ) -> ApiResult<axum::Json<Facility>> {
     user.require_admin()?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let current = db::facilities::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let current = db::facilities::find(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let draft = FacilityDraft {
         name: patch.name.unwrap_or(current.name),
         kind: patch.kind.unwrap_or(current.kind),
@@ -169,7 +187,9 @@ pub async fn update(
         postal_code: patch.postal_code.unwrap_or(current.postal_code),
         phone: patch.phone.unwrap_or(current.phone),
     };
-    let input = draft.validate(patch.active.unwrap_or(current.active)).map_err(AppError::Invalid)?;
+    let input = draft
+        .validate(patch.active.unwrap_or(current.active))
+        .map_err(AppError::Invalid)?;
     let row = db::facilities::update_audited(&mut tx, &user.actor(), id, &input)
         .await
         .map_err(|e| on_constraint(e, db::facilities::NAME_KEY, "name", DUPLICATE))?

@@ -11,7 +11,10 @@ use utoipa::ToSchema;
 use super::{Json, ListOf, ListParams, Path, Query};
 use crate::app::AppState;
 use crate::auth::ApiUser;
-use crate::db::{self, PageRequest, users::{UserFilter, UserRow}};
+use crate::db::{
+    self, PageRequest,
+    users::{UserFilter, UserRow},
+};
 use crate::domain::{Email, NewPassword, Role, UserId, clean_required};
 use crate::error::{ApiResult, AppError, FieldErrors};
 use crate::postgres::tenant_tx;
@@ -60,7 +63,12 @@ pub async fn list(
         ..Default::default()
     };
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let page = db::users::list(&mut tx, &filter, PageRequest::new(params.page, params.per_page)).await?;
+    let page = db::users::list(
+        &mut tx,
+        &filter,
+        PageRequest::new(params.page, params.per_page),
+    )
+    .await?;
     tx.commit().await?;
     Ok(axum::Json(ListOf {
         total: page.total,
@@ -90,16 +98,29 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, axum::Json<User>)> {
     user.require_admin()?;
     let mut errors = FieldErrors::new();
-    let email = Email::parse(&body.email).map_err(|e| errors.insert("email", e.into())).ok();
-    let name = clean_required(&body.name, 200, "the person's name").map_err(|e| errors.insert("name", e)).ok();
-    let password = NewPassword::parse(&body.password).map_err(|e| errors.insert("password", e.into())).ok();
+    let email = Email::parse(&body.email)
+        .map_err(|e| errors.insert("email", e.into()))
+        .ok();
+    let name = clean_required(&body.name, 200, "the person's name")
+        .map_err(|e| errors.insert("name", e))
+        .ok();
+    let password = NewPassword::parse(&body.password)
+        .map_err(|e| errors.insert("password", e.into()))
+        .ok();
     let (Some(email), Some(name), Some(password)) = (email, name, password) else {
         return Err(AppError::Invalid(errors).into());
     };
     let hash = state.hasher.hash(password.expose()).await?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    if db::users::find_by_email(&mut tx, email.as_str()).await?.is_some() {
-        return Err(AppError::field("email", "A user with this email already exists in your workspace.").into());
+    if db::users::find_by_email(&mut tx, email.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(AppError::field(
+            "email",
+            "A user with this email already exists in your workspace.",
+        )
+        .into());
     }
     let new_user = db::users::NewUser {
         email: &email,
@@ -115,9 +136,15 @@ pub async fn create(
 /// One user.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = UserId, Path)),
     responses((status = 200, body = User), (status = 404, body = crate::error::Problem)))]
-pub async fn show(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<UserId>) -> ApiResult<axum::Json<User>> {
+pub async fn show(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<UserId>,
+) -> ApiResult<axum::Json<User>> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let row = db::users::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let row = db::users::find(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(axum::Json(row.into()))
 }
@@ -142,12 +169,20 @@ pub async fn update(
 ) -> ApiResult<axum::Json<User>> {
     user.require_admin()?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let current = db::users::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let name = clean_required(patch.name.as_deref().unwrap_or(&current.name), 200, "the person's name")
-        .map_err(|e| AppError::field("name", e))?;
+    let current = db::users::find(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = clean_required(
+        patch.name.as_deref().unwrap_or(&current.name),
+        200,
+        "the person's name",
+    )
+    .map_err(|e| AppError::field("name", e))?;
     let role = patch.role.unwrap_or(current.role());
     let active = patch.active.unwrap_or(current.active);
-    if current.role() == Role::Admin && current.active && (role != Role::Admin || !active)
+    if current.role() == Role::Admin
+        && current.active
+        && (role != Role::Admin || !active)
         && db::users::other_active_admins(&mut tx, id).await? == 0
     {
         return Err(AppError::field("role", "This is the workspace's last active admin.").into());

@@ -28,8 +28,12 @@ pub async fn login(
     password: &str,
     meta: &RequestMeta,
 ) -> Result<LoginOutcome, AppError> {
-    let slug = Slug::parse(workspace).map(|s| s.as_str().to_string()).unwrap_or_else(|_| workspace.trim().to_lowercase());
-    let email = Email::parse(email).map(|e| e.as_str().to_string()).unwrap_or_else(|_| email.trim().to_lowercase());
+    let slug = Slug::parse(workspace)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|_| workspace.trim().to_lowercase());
+    let email = Email::parse(email)
+        .map(|e| e.as_str().to_string())
+        .unwrap_or_else(|_| email.trim().to_lowercase());
     let account_key = format!("acct:{slug}:{email}");
     let address_key = meta.ip.map(|ip| format!("ip:{ip}"));
 
@@ -57,7 +61,10 @@ pub async fn login(
         None => None,
     };
     // No pooled connection is held while hashing. An unknown user still costs one hash.
-    let hash = credentials.as_ref().filter(|c| c.active).map(|c| c.password_hash.clone());
+    let hash = credentials
+        .as_ref()
+        .filter(|c| c.active)
+        .map(|c| c.password_hash.clone());
     let verified = state.hasher.verify(password, hash).await?;
 
     let Some(tenant) = tenant else {
@@ -96,7 +103,8 @@ pub async fn login(
     };
 
     let secret_value = secret::random_secret();
-    let absolute = chrono::Duration::from_std(state.config.session_absolute).unwrap_or(chrono::Duration::hours(12));
+    let absolute = chrono::Duration::from_std(state.config.session_absolute)
+        .unwrap_or(chrono::Duration::hours(12));
     let mut tx = tenant_tx(&state.pools.app, tenant.id).await?;
     db::sessions::delete_expired(&mut tx, state.config.session_idle.as_secs() as i64).await?;
     db::sessions::create(
@@ -112,7 +120,15 @@ pub async fn login(
     )
     .await?;
     db::users::touch_login(&mut tx, user.id).await?;
-    db::audit::record(&mut tx, &actor, "auth.login", "user", Some(user.id.to_string()), serde_json::json!({})).await?;
+    db::audit::record(
+        &mut tx,
+        &actor,
+        "auth.login",
+        "user",
+        Some(user.id.to_string()),
+        serde_json::json!({}),
+    )
+    .await?;
     tx.commit().await?;
 
     let mut conn = state.pools.app.acquire().await?;
@@ -122,7 +138,11 @@ pub async fn login(
     })
 }
 
-async fn record_failure(state: &AppState, account_key: &str, address_key: Option<&str>) -> Result<(), AppError> {
+async fn record_failure(
+    state: &AppState,
+    account_key: &str,
+    address_key: Option<&str>,
+) -> Result<(), AppError> {
     let mut conn = state.pools.app.acquire().await?;
     throttle::record_failure(&mut conn, account_key, throttle::ACCOUNT).await?;
     if let Some(key) = address_key {

@@ -38,7 +38,10 @@ impl RequestMeta {
                 .map(|s| s.chars().take(400).collect::<String>())
         };
         Self {
-            ip: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()),
+            ip: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
             request_id: header("x-request-id"),
             user_agent: header("user-agent"),
         }

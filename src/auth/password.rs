@@ -28,7 +28,9 @@ impl Default for Hasher {
 
 impl Hasher {
     pub fn new() -> Self {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
         Self {
             permits: Arc::new(Semaphore::new(cores)),
         }
@@ -52,8 +54,11 @@ impl Hasher {
                 Some(h) => h,
                 None => dummy_hash().to_string(),
             };
-            let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
-            let ok = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
+            let parsed = PasswordHash::new(&hash)
+                .map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
+            let ok = argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok();
             Ok(known && ok)
         })
         .await?
@@ -72,8 +77,9 @@ pub fn hash_now(password: &str) -> anyhow::Result<String> {
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
-        hash_now("not a real password, only here for equal timing")
-            .unwrap_or_else(|_| "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG".into())
+        hash_now("not a real password, only here for equal timing").unwrap_or_else(|_| {
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG".into()
+        })
     })
 }
 
@@ -86,13 +92,28 @@ mod tests {
         let hasher = Hasher::new();
         let hash = hasher.hash("correct horse battery").await.expect("hash");
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(hasher.verify("correct horse battery", Some(hash.clone())).await.expect("verify"));
-        assert!(!hasher.verify("wrong horse battery", Some(hash)).await.expect("verify"));
+        assert!(
+            hasher
+                .verify("correct horse battery", Some(hash.clone()))
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !hasher
+                .verify("wrong horse battery", Some(hash))
+                .await
+                .expect("verify")
+        );
     }
 
     #[tokio::test]
     async fn an_unknown_user_never_verifies() {
         let hasher = Hasher::new();
-        assert!(!hasher.verify("anything at all", None).await.expect("verify"));
+        assert!(
+            !hasher
+                .verify("anything at all", None)
+                .await
+                .expect("verify")
+        );
     }
 }

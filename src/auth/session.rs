@@ -22,15 +22,22 @@ pub struct SessionCookie {
 
 impl SessionCookie {
     pub fn name(self) -> &'static str {
-        if self.https { "__Host-rapport_session" } else { "rapport_session" }
+        if self.https {
+            "__Host-rapport_session"
+        } else {
+            "rapport_session"
+        }
     }
 
     /// `Set-Cookie` value for a new session. No Max-Age: the browser drops it on exit,
     /// and the server enforces the idle and absolute timeouts.
     pub fn set(self, value: &str) -> HeaderValue {
         let secure = if self.https { "; Secure" } else { "" };
-        HeaderValue::from_str(&format!("{}={value}; Path=/; HttpOnly; SameSite=Lax{secure}", self.name()))
-            .unwrap_or_else(|_| HeaderValue::from_static(""))
+        HeaderValue::from_str(&format!(
+            "{}={value}; Path=/; HttpOnly; SameSite=Lax{secure}",
+            self.name()
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
     }
 
     pub fn clear(self) -> HeaderValue {
@@ -58,7 +65,12 @@ impl SessionCookie {
 
 /// Why a page request has no user: never signed in, or the session timed out.
 pub enum AuthRejection {
-    SignIn { next: String, expired: bool, htmx: bool, clear: Option<HeaderValue> },
+    SignIn {
+        next: String,
+        expired: bool,
+        htmx: bool,
+        clear: Option<HeaderValue>,
+    },
     Error(AppError),
 }
 
@@ -66,7 +78,12 @@ impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
         match self {
             AuthRejection::Error(e) => e.into_response(),
-            AuthRejection::SignIn { next, expired, htmx, clear } => {
+            AuthRejection::SignIn {
+                next,
+                expired,
+                htmx,
+                clear,
+            } => {
                 let mut target = String::from("/login");
                 let mut params = Vec::new();
                 if expired {
@@ -100,11 +117,22 @@ impl IntoResponse for AuthRejection {
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AuthRejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let cookie = state.cookie();
         let htmx = parts.headers.contains_key("hx-request");
-        let next = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-        let next = if parts.method == Method::GET { next } else { "/".into() };
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        let next = if parts.method == Method::GET {
+            next
+        } else {
+            "/".into()
+        };
         let sign_in = |expired: bool, had_cookie: bool| AuthRejection::SignIn {
             next: next.clone(),
             expired,
@@ -119,7 +147,9 @@ impl FromRequestParts<AppState> for CurrentUser {
         };
         let hash = secret::hash_secret(secret_value);
         let take_flash = parts.method == Method::GET && !htmx;
-        let found = load(state, tenant, &hash, take_flash).await.map_err(AuthRejection::Error)?;
+        let found = load(state, tenant, &hash, take_flash)
+            .await
+            .map_err(AuthRejection::Error)?;
         match found {
             Lookup::Missing => Err(sign_in(false, true)),
             Lookup::Expired => Err(sign_in(true, true)),
@@ -138,13 +168,19 @@ enum Lookup {
     Found(Box<CurrentUser>),
 }
 
-async fn load(state: &AppState, tenant: TenantId, hash: &[u8], take_flash: bool) -> Result<Lookup, AppError> {
+async fn load(
+    state: &AppState,
+    tenant: TenantId,
+    hash: &[u8],
+    take_flash: bool,
+) -> Result<Lookup, AppError> {
     let mut tx = tenant_tx(&state.pools.app, tenant).await?;
     let Some(s) = db::sessions::find(&mut tx, hash).await? else {
         return Ok(Lookup::Missing);
     };
     let now = Utc::now();
-    let idle = chrono::Duration::from_std(state.config.session_idle).unwrap_or(chrono::Duration::minutes(15));
+    let idle = chrono::Duration::from_std(state.config.session_idle)
+        .unwrap_or(chrono::Duration::minutes(15));
     if now > s.expires_at || now - s.last_seen_at > idle || !s.active {
         db::sessions::delete(&mut tx, hash).await?;
         tx.commit().await?;
@@ -172,7 +208,11 @@ async fn load(state: &AppState, tenant: TenantId, hash: &[u8], take_flash: bool)
 }
 
 /// Leaves a one-time message for the user's next page.
-pub async fn set_flash(state: &AppState, user: &CurrentUser, message: &str) -> Result<(), AppError> {
+pub async fn set_flash(
+    state: &AppState,
+    user: &CurrentUser,
+    message: &str,
+) -> Result<(), AppError> {
     if let Some(hash) = &user.session {
         let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
         db::sessions::set_flash(&mut tx, hash, message).await?;
@@ -182,7 +222,11 @@ pub async fn set_flash(state: &AppState, user: &CurrentUser, message: &str) -> R
 }
 
 /// Deletes the session behind `raw` (a cookie value), if it exists; returns whether it did.
-pub async fn end_session(state: &AppState, raw: &str, meta: &RequestMeta) -> Result<bool, AppError> {
+pub async fn end_session(
+    state: &AppState,
+    raw: &str,
+    meta: &RequestMeta,
+) -> Result<bool, AppError> {
     let Some((tenant, secret_value)) = secret::decompose(raw) else {
         return Ok(false);
     };
@@ -198,8 +242,15 @@ pub async fn end_session(state: &AppState, raw: &str, meta: &RequestMeta) -> Res
         ip: meta.ip,
         request_id: meta.request_id.clone(),
     };
-    db::audit::record(&mut tx, &actor, "auth.logout", "user", Some(s.user_id.to_string()), serde_json::json!({}))
-        .await?;
+    db::audit::record(
+        &mut tx,
+        &actor,
+        "auth.logout",
+        "user",
+        Some(s.user_id.to_string()),
+        serde_json::json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }

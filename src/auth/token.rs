@@ -20,12 +20,18 @@ pub struct ApiUser(pub CurrentUser);
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let bearer = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .ok_or(AppError::Unauthorized)?;
         let (tenant, secret_value) = bearer
@@ -33,9 +39,15 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(secret::decompose)
             .ok_or(AppError::Unauthorized)?;
         let hash = secret::hash_secret(secret_value);
-        let mut tx = tenant_tx(&state.pools.app, tenant).await.map_err(AppError::from)?;
-        let found = db::tokens::find_active(&mut tx, &hash).await.map_err(AppError::from)?;
-        let tenant_row = db::tenants::find(&mut tx, tenant).await.map_err(AppError::from)?;
+        let mut tx = tenant_tx(&state.pools.app, tenant)
+            .await
+            .map_err(AppError::from)?;
+        let found = db::tokens::find_active(&mut tx, &hash)
+            .await
+            .map_err(AppError::from)?;
+        let tenant_row = db::tenants::find(&mut tx, tenant)
+            .await
+            .map_err(AppError::from)?;
         tx.commit().await.map_err(AppError::from)?;
         let (Some(t), Some(tenant_row)) = (found, tenant_row) else {
             return Err(AppError::Unauthorized.into());
@@ -70,7 +82,15 @@ pub async fn create_token(
     let secret_value = secret::random_secret();
     let token = format!("{PREFIX}{}", secret::compose(tenant, &secret_value));
     let hint = format!("…{}", &secret_value[secret_value.len() - 6..]);
-    let id = db::tokens::create(conn, tenant, user, name, &secret::hash_secret(&secret_value), &hint).await?;
+    let id = db::tokens::create(
+        conn,
+        tenant,
+        user,
+        name,
+        &secret::hash_secret(&secret_value),
+        &hint,
+    )
+    .await?;
     db::audit::record(
         conn,
         actor,

@@ -75,7 +75,8 @@ pub async fn list(
     fn push_filters<'a>(qb: &mut QueryBuilder<'a, sqlx::Postgres>, f: &'a AuditFilter) {
         qb.push(" where true");
         if let Some(action) = &f.action {
-            qb.push(" and a.action like ").push_bind(format!("{}%", action.replace('%', "")));
+            qb.push(" and a.action like ")
+                .push_bind(format!("{}%", action.replace('%', "")));
         }
         if let Some(entity) = &f.entity {
             qb.push(" and a.entity = ").push_bind(entity);
@@ -140,7 +141,10 @@ mod tests {
 
     #[test]
     fn diff_lists_only_changed_fields() {
-        let d = diff(&json!({"name": "A", "city": "X"}), &json!({"name": "B", "city": "X"}));
+        let d = diff(
+            &json!({"name": "A", "city": "X"}),
+            &json!({"name": "B", "city": "X"}),
+        );
         assert_eq!(d, json!({"name": {"from": "A", "to": "B"}}));
     }
 }

@@ -42,7 +42,6 @@ const COLUMNS: &str =
 
 pub const NAME_KEY: &str = "facilities_tenant_name_key";
 
-
 /// Sort orders offered by the list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FacilitySort {
@@ -124,7 +123,11 @@ pub async fn find(conn: &mut PgConnection, id: FacilityId) -> sqlx::Result<Optio
         .await
 }
 
-pub async fn create(conn: &mut PgConnection, tenant: TenantId, f: &FacilityInput) -> sqlx::Result<FacilityRow> {
+pub async fn create(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    f: &FacilityInput,
+) -> sqlx::Result<FacilityRow> {
     sqlx::query_as(&format!(
         "insert into facilities (tenant_id, id, name, kind, address_line, city, state, postal_code, phone, active)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning {COLUMNS}"
@@ -143,7 +146,11 @@ pub async fn create(conn: &mut PgConnection, tenant: TenantId, f: &FacilityInput
     .await
 }
 
-pub async fn update(conn: &mut PgConnection, id: FacilityId, f: &FacilityInput) -> sqlx::Result<Option<FacilityRow>> {
+pub async fn update(
+    conn: &mut PgConnection,
+    id: FacilityId,
+    f: &FacilityInput,
+) -> sqlx::Result<Option<FacilityRow>> {
     sqlx::query_as(&format!(
         "update facilities set name = $2, kind = $3, address_line = $4, city = $5, state = $6,
                 postal_code = $7, phone = $8, active = $9, updated_at = now()
@@ -189,9 +196,21 @@ fn input_of(f: &FacilityRow) -> FacilityInput {
 }
 
 /// Creates a facility and records the audit event, in the caller's transaction.
-pub async fn create_audited(conn: &mut PgConnection, actor: &Actor, f: &FacilityInput) -> sqlx::Result<FacilityRow> {
+pub async fn create_audited(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    f: &FacilityInput,
+) -> sqlx::Result<FacilityRow> {
     let row = create(&mut *conn, actor.tenant_id, f).await?;
-    super::audit::record(conn, actor, "facility.create", "facility", Some(row.id.to_string()), audit_view(f)).await?;
+    super::audit::record(
+        conn,
+        actor,
+        "facility.create",
+        "facility",
+        Some(row.id.to_string()),
+        audit_view(f),
+    )
+    .await?;
     Ok(row)
 }
 
@@ -209,6 +228,14 @@ pub async fn update_audited(
         return Ok(None);
     };
     let changes = super::audit::diff(&audit_view(&input_of(&before)), &audit_view(f));
-    super::audit::record(conn, actor, "facility.update", "facility", Some(id.to_string()), changes).await?;
+    super::audit::record(
+        conn,
+        actor,
+        "facility.update",
+        "facility",
+        Some(id.to_string()),
+        changes,
+    )
+    .await?;
     Ok(Some(after))
 }

@@ -24,7 +24,9 @@ impl PageRequest {
     pub fn new(page: Option<i64>, per_page: Option<i64>) -> Self {
         Self {
             page: page.unwrap_or(1).max(1),
-            per_page: per_page.unwrap_or(Self::DEFAULT_PER_PAGE).clamp(1, Self::MAX_PER_PAGE),
+            per_page: per_page
+                .unwrap_or(Self::DEFAULT_PER_PAGE)
+                .clamp(1, Self::MAX_PER_PAGE),
         }
     }
 
@@ -50,6 +52,9 @@ impl<T> Page<T> {
 
 /// Escapes `%`, `_` and `\` so user text matches literally inside `ILIKE`.
 pub fn like_pattern(q: &str) -> String {
-    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }

@@ -27,7 +27,11 @@ pub struct NewSession<'a> {
     pub user_agent: Option<String>,
 }
 
-pub async fn create(conn: &mut PgConnection, tenant: TenantId, s: &NewSession<'_>) -> sqlx::Result<()> {
+pub async fn create(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    s: &NewSession<'_>,
+) -> sqlx::Result<()> {
     sqlx::query(
         "insert into sessions (tenant_id, id, user_id, expires_at, ip, user_agent)
          values ($1, $2, $3, $4, $5::inet, $6)",
@@ -58,7 +62,11 @@ pub async fn find(conn: &mut PgConnection, id_hash: &[u8]) -> sqlx::Result<Optio
 }
 
 /// Marks the session used now; returns and clears its flash message.
-pub async fn touch_and_take_flash(conn: &mut PgConnection, id_hash: &[u8], take_flash: bool) -> sqlx::Result<Option<String>> {
+pub async fn touch_and_take_flash(
+    conn: &mut PgConnection,
+    id_hash: &[u8],
+    take_flash: bool,
+) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar(
         "update sessions s set last_seen_at = now(), flash = case when $2 then null else s.flash end
          from (select flash from sessions where id = $1 for update) old
@@ -90,12 +98,17 @@ pub async fn delete(conn: &mut PgConnection, id_hash: &[u8]) -> sqlx::Result<()>
 }
 
 /// Ends every session of `user` except `keep` (e.g. after a password change).
-pub async fn delete_for_user(conn: &mut PgConnection, user: UserId, keep: Option<&[u8]>) -> sqlx::Result<u64> {
-    let done = sqlx::query("delete from sessions where user_id = $1 and ($2::bytea is null or id <> $2)")
-        .bind(user)
-        .bind(keep)
-        .execute(conn)
-        .await?;
+pub async fn delete_for_user(
+    conn: &mut PgConnection,
+    user: UserId,
+    keep: Option<&[u8]>,
+) -> sqlx::Result<u64> {
+    let done =
+        sqlx::query("delete from sessions where user_id = $1 and ($2::bytea is null or id <> $2)")
+            .bind(user)
+            .bind(keep)
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected())
 }
 

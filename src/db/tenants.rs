@@ -27,14 +27,18 @@ pub async fn find(conn: &mut PgConnection, id: TenantId) -> sqlx::Result<Option<
 
 /// Creates a workspace (owner connection only: the runtime role cannot insert tenants).
 pub async fn create(conn: &mut PgConnection, slug: &Slug, name: &str) -> sqlx::Result<Tenant> {
-    sqlx::query_as("insert into tenants (id, slug, name) values ($1, $2, $3) returning id, slug, name")
-        .bind(TenantId::new())
-        .bind(slug.as_str())
-        .bind(name)
-        .fetch_one(conn)
-        .await
+    sqlx::query_as(
+        "insert into tenants (id, slug, name) values ($1, $2, $3) returning id, slug, name",
+    )
+    .bind(TenantId::new())
+    .bind(slug.as_str())
+    .bind(name)
+    .fetch_one(conn)
+    .await
 }
 
 pub async fn count(conn: &mut PgConnection) -> sqlx::Result<i64> {
-    sqlx::query_scalar("select count(*) from tenants").fetch_one(conn).await
+    sqlx::query_scalar("select count(*) from tenants")
+        .fetch_one(conn)
+        .await
 }

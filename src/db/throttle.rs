@@ -26,17 +26,26 @@ pub const ADDRESS: Policy = Policy {
 };
 
 /// When `key` is locked, the time the lock ends.
-pub async fn locked_until(conn: &mut PgConnection, key: &str) -> sqlx::Result<Option<DateTime<Utc>>> {
-    sqlx::query_scalar("select locked_until from login_throttle where key = $1 and locked_until > now()")
-        .bind(key)
-        .fetch_optional(conn)
-        .await
-        .map(Option::flatten)
+pub async fn locked_until(
+    conn: &mut PgConnection,
+    key: &str,
+) -> sqlx::Result<Option<DateTime<Utc>>> {
+    sqlx::query_scalar(
+        "select locked_until from login_throttle where key = $1 and locked_until > now()",
+    )
+    .bind(key)
+    .fetch_optional(conn)
+    .await
+    .map(Option::flatten)
 }
 
 /// Counts a failure; after `free_failures` the key locks for base * 2^(extra failures),
 /// capped. A failure more than an hour after the last one starts the count again.
-pub async fn record_failure(conn: &mut PgConnection, key: &str, policy: Policy) -> sqlx::Result<()> {
+pub async fn record_failure(
+    conn: &mut PgConnection,
+    key: &str,
+    policy: Policy,
+) -> sqlx::Result<()> {
     sqlx::query(
         "insert into login_throttle as t (key, failures, last_failure_at)
          values ($1, 1, now())

@@ -86,9 +86,11 @@ pub async fn revoke(conn: &mut PgConnection, user: UserId, id: Uuid) -> sqlx::Re
 
 /// Revokes every token of `user` (on deactivation).
 pub async fn revoke_all_for_user(conn: &mut PgConnection, user: UserId) -> sqlx::Result<u64> {
-    let done = sqlx::query("update api_tokens set revoked_at = now() where user_id = $1 and revoked_at is null")
-        .bind(user)
-        .execute(conn)
-        .await?;
+    let done = sqlx::query(
+        "update api_tokens set revoked_at = now() where user_id = $1 and revoked_at is null",
+    )
+    .bind(user)
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected())
 }

@@ -32,7 +32,10 @@ pub struct Credentials {
     pub active: bool,
 }
 
-pub async fn credentials_by_email(conn: &mut PgConnection, email: &str) -> sqlx::Result<Option<Credentials>> {
+pub async fn credentials_by_email(
+    conn: &mut PgConnection,
+    email: &str,
+) -> sqlx::Result<Option<Credentials>> {
     sqlx::query_as("select id, password_hash, active from users where email = $1")
         .bind(email)
         .fetch_optional(conn)
@@ -114,7 +117,11 @@ pub struct NewUser<'a> {
 
 pub const EMAIL_KEY: &str = "users_tenant_email_key";
 
-pub async fn create(conn: &mut PgConnection, tenant: TenantId, user: &NewUser<'_>) -> sqlx::Result<UserRow> {
+pub async fn create(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: &NewUser<'_>,
+) -> sqlx::Result<UserRow> {
     sqlx::query_as(&format!(
         "insert into users (tenant_id, id, email, name, role, password_hash)
          values ($1, $2, $3, $4, $5, $6) returning {COLUMNS}"
@@ -171,11 +178,23 @@ fn audit_view(u: &UserRow) -> serde_json::Value {
 }
 
 /// Creates a user and records the audit event, in the caller's transaction.
-pub async fn create_audited(conn: &mut PgConnection, actor: &super::audit::Actor, user: &NewUser<'_>) -> sqlx::Result<UserRow> {
+pub async fn create_audited(
+    conn: &mut PgConnection,
+    actor: &super::audit::Actor,
+    user: &NewUser<'_>,
+) -> sqlx::Result<UserRow> {
     let row = create(&mut *conn, actor.tenant_id, user).await?;
     let mut view = audit_view(&row);
     view["email"] = serde_json::Value::String(row.email.clone());
-    super::audit::record(conn, actor, "user.create", "user", Some(row.id.to_string()), view).await?;
+    super::audit::record(
+        conn,
+        actor,
+        "user.create",
+        "user",
+        Some(row.id.to_string()),
+        view,
+    )
+    .await?;
     Ok(row)
 }
 
@@ -200,7 +219,15 @@ pub async fn update_audited(
         super::tokens::revoke_all_for_user(&mut *conn, id).await?;
     }
     let changes = super::audit::diff(&audit_view(&before), &audit_view(&after));
-    super::audit::record(conn, actor, "user.update", "user", Some(id.to_string()), changes).await?;
+    super::audit::record(
+        conn,
+        actor,
+        "user.update",
+        "user",
+        Some(id.to_string()),
+        changes,
+    )
+    .await?;
     Ok(Some(after))
 }
 

@@ -55,7 +55,9 @@ impl FacilityKind {
     }
 
     pub fn parse(s: &str) -> Option<FacilityKind> {
-        FacilityKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+        FacilityKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
     }
 }
 
@@ -93,7 +95,9 @@ impl FacilityDraft {
     pub fn validate(&self, active: bool) -> Result<FacilityInput, crate::error::FieldErrors> {
         use super::text::{clean_optional, clean_required};
         let mut errors = crate::error::FieldErrors::new();
-        let name = clean_required(&self.name, 200, "the facility's name").map_err(|e| errors.insert("name", e)).ok();
+        let name = clean_required(&self.name, 200, "the facility's name")
+            .map_err(|e| errors.insert("name", e))
+            .ok();
         let kind = if self.kind.trim().is_empty() {
             Some(FacilityKind::Other)
         } else {
@@ -102,10 +106,18 @@ impl FacilityDraft {
                 None
             })
         };
-        let address_line = clean_optional(self.address_line.as_deref(), 200).map_err(|e| errors.insert("address_line", e)).ok().flatten();
-        let city = clean_optional(self.city.as_deref(), 100).map_err(|e| errors.insert("city", e)).ok().flatten();
+        let address_line = clean_optional(self.address_line.as_deref(), 200)
+            .map_err(|e| errors.insert("address_line", e))
+            .ok()
+            .flatten();
+        let city = clean_optional(self.city.as_deref(), 100)
+            .map_err(|e| errors.insert("city", e))
+            .ok()
+            .flatten();
         let state = match clean_optional(self.state.as_deref(), 2) {
-            Ok(Some(s)) if s.chars().all(|c| c.is_ascii_alphabetic()) && s.len() == 2 => Some(s.to_ascii_uppercase()),
+            Ok(Some(s)) if s.chars().all(|c| c.is_ascii_alphabetic()) && s.len() == 2 => {
+                Some(s.to_ascii_uppercase())
+            }
             Ok(None) => None,
             _ => {
                 errors.insert("state", "Use the two-letter code, like OR or NY.".into());
@@ -116,16 +128,27 @@ impl FacilityDraft {
             Ok(Some(z)) if is_zip(&z) => Some(z),
             Ok(None) => None,
             _ => {
-                errors.insert("postal_code", "Use a ZIP code like 97201 or 97201-1234.".into());
+                errors.insert(
+                    "postal_code",
+                    "Use a ZIP code like 97201 or 97201-1234.".into(),
+                );
                 None
             }
         };
         let phone = match clean_optional(self.phone.as_deref(), 30) {
-            Ok(Some(p)) if p.chars().filter(char::is_ascii_digit).count() >= 7
-                && p.chars().all(|c| c.is_ascii_digit() || " +-().x".contains(c)) => Some(p),
+            Ok(Some(p))
+                if p.chars().filter(char::is_ascii_digit).count() >= 7
+                    && p.chars()
+                        .all(|c| c.is_ascii_digit() || " +-().x".contains(c)) =>
+            {
+                Some(p)
+            }
             Ok(None) => None,
             _ => {
-                errors.insert("phone", "Use digits, spaces and + - ( ) only, like (503) 555-0100.".into());
+                errors.insert(
+                    "phone",
+                    "Use digits, spaces and + - ( ) only, like (503) 555-0100.".into(),
+                );
                 None
             }
         };
@@ -148,7 +171,8 @@ impl FacilityDraft {
 fn is_zip(z: &str) -> bool {
     let b = z.as_bytes();
     let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    (b.len() == 5 && digits(b)) || (b.len() == 10 && digits(&b[..5]) && b[5] == b'-' && digits(&b[6..]))
+    (b.len() == 5 && digits(b))
+        || (b.len() == 10 && digits(&b[..5]) && b[5] == b'-' && digits(&b[6..]))
 }
 
 #[cfg(test)]

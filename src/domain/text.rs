@@ -21,7 +21,9 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
             return Err("Enter a valid email address, like name@example.org.");
         }
@@ -41,12 +43,15 @@ impl Slug {
     pub fn parse(input: &str) -> Result<Slug, &'static str> {
         let s = input.trim().to_lowercase();
         let valid = (2..=63).contains(&s.len())
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
         if valid {
             Ok(Slug(s))
         } else {
-            Err("Use 2 to 63 lower-case letters, digits and hyphens, starting with a letter or digit.")
+            Err(
+                "Use 2 to 63 lower-case letters, digits and hyphens, starting with a letter or digit.",
+            )
         }
     }
 
@@ -66,7 +71,9 @@ impl NewPassword {
     pub fn parse(input: &str) -> Result<NewPassword, &'static str> {
         let n = input.chars().count();
         if n < Self::MIN_CHARS {
-            return Err("Use at least 12 characters. A few unrelated words make a strong password.");
+            return Err(
+                "Use at least 12 characters. A few unrelated words make a strong password.",
+            );
         }
         if n > Self::MAX_CHARS {
             return Err("Use at most 128 characters.");
@@ -116,19 +123,34 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lower_cased() {
-        assert_eq!(Email::parse("  Jo.Doe@Example.ORG ").map(|e| e.0), Ok("jo.doe@example.org".into()));
+        assert_eq!(
+            Email::parse("  Jo.Doe@Example.ORG ").map(|e| e.0),
+            Ok("jo.doe@example.org".into())
+        );
     }
 
     #[test]
     fn malformed_emails_are_refused() {
-        for bad in ["", "jo", "jo@", "@x.org", "jo@x", "jo@x..org", "jo doe@x.org", "jo@.x.org"] {
+        for bad in [
+            "",
+            "jo",
+            "jo@",
+            "@x.org",
+            "jo@x",
+            "jo@x..org",
+            "jo doe@x.org",
+            "jo@.x.org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
 
     #[test]
     fn slugs_follow_the_rules() {
-        assert_eq!(Slug::parse("Mercy-Health").map(|s| s.0), Ok("mercy-health".into()));
+        assert_eq!(
+            Slug::parse("Mercy-Health").map(|s| s.0),
+            Ok("mercy-health".into())
+        );
         for bad in ["a", "-x", "has space", "ünï", &"x".repeat(64)] {
             assert!(Slug::parse(bad).is_err(), "{bad:?} should be refused");
         }
@@ -138,7 +160,10 @@ mod tests {
     fn passwords_need_twelve_characters_and_nothing_else() {
         assert!(NewPassword::parse("short pass").is_err());
         assert!(NewPassword::parse("correct horse").is_ok());
-        assert!(NewPassword::parse("ééééééééééé").is_err(), "11 characters even if 22 bytes");
+        assert!(
+            NewPassword::parse("ééééééééééé").is_err(),
+            "11 characters even if 22 bytes"
+        );
         assert!(NewPassword::parse(&"x".repeat(129)).is_err());
     }
 

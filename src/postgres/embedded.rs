@@ -181,7 +181,11 @@ impl EmbeddedPostgres {
             .unwrap_or(false)
     }
 
-    fn start_server(mut self, data_dir: &Path, options: &EmbeddedOptions) -> Result<Self, EmbeddedError> {
+    fn start_server(
+        mut self,
+        data_dir: &Path,
+        options: &EmbeddedOptions,
+    ) -> Result<Self, EmbeddedError> {
         if self.is_running() {
             tracing::info!("adopting the private PostgreSQL server an earlier run left running");
             self.adopted = true;
@@ -190,7 +194,9 @@ impl EmbeddedPostgres {
         // pg_ctl status says "not running": a postmaster.pid left now is stale.
         let pid_file = self.pgdata.join("postmaster.pid");
         if pid_file.exists() {
-            tracing::warn!("removing a stale postmaster.pid from an earlier run that did not stop cleanly");
+            tracing::warn!(
+                "removing a stale postmaster.pid from an earlier run that did not stop cleanly"
+            );
             fs::remove_file(&pid_file).map_err(io_err(&pid_file))?;
         }
         let log = data_dir.join("postgres.log");
@@ -276,16 +282,22 @@ fn check(output: Output, what: &str) -> Result<(), EmbeddedError> {
 /// The folder holding `pg_ctl`, `initdb` and `postgres`, preferring PATH, then the newest
 /// version under the Debian/Ubuntu and RHEL layouts.
 fn find_bin_dir() -> Option<PathBuf> {
-    let has_all = |dir: &Path| ["pg_ctl", "initdb", "postgres"].iter().all(|b| dir.join(b).is_file());
+    let has_all = |dir: &Path| {
+        ["pg_ctl", "initdb", "postgres"]
+            .iter()
+            .all(|b| dir.join(b).is_file())
+    };
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
             let candidate = dir.join("pg_ctl");
             if candidate.is_file() {
                 // Debian links /usr/bin/pg_ctl to a wrapper; follow links to the real folder.
-                if let Some(real) = candidate.canonicalize().ok().and_then(|p| p.parent().map(Path::to_path_buf)) {
-                    if has_all(&real) {
-                        return Some(real);
-                    }
+                let real = candidate
+                    .canonicalize()
+                    .ok()
+                    .and_then(|p| p.parent().map(Path::to_path_buf));
+                if let Some(real) = real.filter(|r| has_all(r)) {
+                    return Some(real);
                 }
                 if has_all(&dir) {
                     return Some(dir);
@@ -295,10 +307,15 @@ fn find_bin_dir() -> Option<PathBuf> {
     }
     let mut versioned: Vec<(u32, PathBuf)> = Vec::new();
     for (root, prefix) in [("/usr/lib/postgresql", ""), ("/usr", "pgsql-")] {
-        let Ok(entries) = fs::read_dir(root) else { continue };
+        let Ok(entries) = fs::read_dir(root) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
-            let Some(version) = name.strip_prefix(prefix).and_then(|v| v.parse::<u32>().ok()) else {
+            let Some(version) = name
+                .strip_prefix(prefix)
+                .and_then(|v| v.parse::<u32>().ok())
+            else {
                 continue;
             };
             let bin = entry.path().join("bin");
@@ -312,7 +329,9 @@ fn find_bin_dir() -> Option<PathBuf> {
 }
 
 fn running_as_root() -> bool {
-    fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+    fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
 }
 
 fn lookup_user(name: &str) -> Option<SystemUser> {

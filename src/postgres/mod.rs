@@ -42,7 +42,9 @@ impl Database {
                     EmbeddedPostgres::start(&data_dir, &EmbeddedOptions::default())
                 })
                 .await??;
-                if let Err(e) = ensure_database(&cluster.connect_options("postgres"), EMBEDDED_DATABASE).await {
+                if let Err(e) =
+                    ensure_database(&cluster.connect_options("postgres"), EMBEDDED_DATABASE).await
+                {
                     let _ = cluster.stop();
                     return Err(e);
                 }
@@ -72,8 +74,12 @@ impl Database {
         if let Some(cluster) = self.embedded {
             match tokio::task::spawn_blocking(move || cluster.stop()).await {
                 Ok(Ok(())) => tracing::info!("stopped the private PostgreSQL cluster"),
-                Ok(Err(e)) => tracing::error!(error = %e, "could not stop the private PostgreSQL cluster"),
-                Err(e) => tracing::error!(error = %e, "could not stop the private PostgreSQL cluster"),
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "could not stop the private PostgreSQL cluster")
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "could not stop the private PostgreSQL cluster")
+                }
             }
         }
     }
@@ -81,20 +87,25 @@ impl Database {
 
 /// Creates `database` on the server behind `maintenance` unless it exists.
 pub async fn ensure_database(maintenance: &PgConnectOptions, database: &str) -> anyhow::Result<()> {
-    let pool = PgPoolOptions::new().max_connections(1).connect_with(maintenance.clone()).await?;
-    let exists: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-        .bind(database)
-        .fetch_one(&pool)
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(maintenance.clone())
         .await?;
+    let exists: bool =
+        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+            .bind(database)
+            .fetch_one(&pool)
+            .await?;
     if !exists {
         // Identifiers cannot be bound; the name is ours, quoted to be safe.
         let sql = format!("create database \"{}\"", database.replace('"', "\"\""));
         if let Err(e) = pool.execute(sql.as_str()).await {
             // Another process may have created it in between.
-            let again: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-                .bind(database)
-                .fetch_one(&pool)
-                .await?;
+            let again: bool =
+                sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+                    .bind(database)
+                    .fetch_one(&pool)
+                    .await?;
             if !again {
                 return Err(e.into());
             }
@@ -124,7 +135,8 @@ pub async fn connect_pools(
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if set_role {
-                    conn.execute(format!("set role {APP_ROLE}").as_str()).await?;
+                    conn.execute(format!("set role {APP_ROLE}").as_str())
+                        .await?;
                 }
                 Ok(())
             })
@@ -144,7 +156,10 @@ pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
 
 /// Begins a transaction scoped to one tenant: row-level security sees only its rows.
 /// The setting is transaction-local, so it never leaks to the next user of the connection.
-pub async fn tenant_tx(pool: &PgPool, tenant: TenantId) -> sqlx::Result<Transaction<'static, Postgres>> {
+pub async fn tenant_tx(
+    pool: &PgPool,
+    tenant: TenantId,
+) -> sqlx::Result<Transaction<'static, Postgres>> {
     let mut tx = pool.begin().await?;
     sqlx::query("select set_config('app.tenant_id', $1, true)")
         .bind(tenant.to_string())

@@ -44,7 +44,12 @@ impl AccountPage {
     }
 }
 
-async fn page(state: &AppState, user: &CurrentUser, errors: FieldErrors, new_token: Option<String>) -> AppResult<AccountPage> {
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    errors: FieldErrors,
+    new_token: Option<String>,
+) -> AppResult<AccountPage> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
     let tokens = db::tokens::list_for_user(&mut tx, user.user_id).await?;
     tx.commit().await?;
@@ -70,7 +75,11 @@ struct PasswordForm {
     confirm: String,
 }
 
-async fn change_password(State(state): State<AppState>, user: CurrentUser, Form(form): Form<PasswordForm>) -> AppResult<Response> {
+async fn change_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
     let mut errors = FieldErrors::new();
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
     let hash = db::users::password_hash(&mut tx, user.user_id).await?;
@@ -78,7 +87,9 @@ async fn change_password(State(state): State<AppState>, user: CurrentUser, Form(
     if !state.hasher.verify(&form.current, hash).await? {
         errors.insert("current", "This is not your current password.".into());
     }
-    let new = NewPassword::parse(&form.new).map_err(|e| errors.insert("new", e.into())).ok();
+    let new = NewPassword::parse(&form.new)
+        .map_err(|e| errors.insert("new", e.into()))
+        .ok();
     if form.new != form.confirm {
         errors.insert("confirm", "The two new passwords do not match.".into());
     }
@@ -89,7 +100,8 @@ async fn change_password(State(state): State<AppState>, user: CurrentUser, Form(
     let hash = state.hasher.hash(new.expose()).await?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
     db::users::set_password(&mut tx, user.user_id, &hash).await?;
-    let ended = db::sessions::delete_for_user(&mut tx, user.user_id, user.session.as_deref()).await?;
+    let ended =
+        db::sessions::delete_for_user(&mut tx, user.user_id, user.session.as_deref()).await?;
     db::audit::record(
         &mut tx,
         &user.actor(),
@@ -100,7 +112,13 @@ async fn change_password(State(state): State<AppState>, user: CurrentUser, Form(
     )
     .await?;
     tx.commit().await?;
-    redirect_with_flash(&state, &user, "/account", "Password changed. Your other sessions were signed out.").await
+    redirect_with_flash(
+        &state,
+        &user,
+        "/account",
+        "Password changed. Your other sessions were signed out.",
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -108,7 +126,11 @@ struct TokenForm {
     name: String,
 }
 
-async fn new_token(State(state): State<AppState>, user: CurrentUser, Form(form): Form<TokenForm>) -> AppResult<Response> {
+async fn new_token(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<TokenForm>,
+) -> AppResult<Response> {
     let name = match clean_required(&form.name, 100, "a name for the token") {
         Ok(n) => n,
         Err(e) => {
@@ -123,15 +145,35 @@ async fn new_token(State(state): State<AppState>, user: CurrentUser, Form(form):
     let token = create_token(&mut tx, &user.actor(), user.tenant_id, user.user_id, &name).await?;
     tx.commit().await?;
     // Shown once, on this response only: never stored, never put in a redirect.
-    Ok(page(&state, &user, FieldErrors::new(), Some(token)).await?.into_response())
+    Ok(page(&state, &user, FieldErrors::new(), Some(token))
+        .await?
+        .into_response())
 }
 
-async fn revoke_token(State(state): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>) -> AppResult<Response> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
     if !db::tokens::revoke(&mut tx, user.user_id, id).await? {
         return Err(AppError::NotFound);
     }
-    db::audit::record(&mut tx, &user.actor(), "token.revoke", "api_token", Some(id.to_string()), serde_json::json!({})).await?;
+    db::audit::record(
+        &mut tx,
+        &user.actor(),
+        "token.revoke",
+        "api_token",
+        Some(id.to_string()),
+        serde_json::json!({}),
+    )
+    .await?;
     tx.commit().await?;
-    redirect_with_flash(&state, &user, "/account", "Token revoked. Programs using it can no longer sign in.").await
+    redirect_with_flash(
+        &state,
+        &user,
+        "/account",
+        "Token revoked. Programs using it can no longer sign in.",
+    )
+    .await
 }

@@ -11,9 +11,21 @@ use crate::app::AppState;
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("/static/css/app.css", "text/css; charset=utf-8", include_bytes!("../../static/css/app.css")),
-    ("/static/js/htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../../static/js/htmx.min.js")),
-    ("/static/favicon.svg", "image/svg+xml", include_bytes!("../../static/favicon.svg")),
+    (
+        "/static/css/app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/css/app.css"),
+    ),
+    (
+        "/static/js/htmx.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/js/htmx.min.js"),
+    ),
+    (
+        "/static/favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../../static/favicon.svg"),
+    ),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -21,7 +33,10 @@ pub fn router() -> Router<AppState> {
     for (path, _, _) in ASSETS {
         router = router.route(path, get(serve));
     }
-    router.route("/favicon.ico", get(|| async { axum::response::Redirect::permanent("/static/favicon.svg") }))
+    router.route(
+        "/favicon.ico",
+        get(|| async { axum::response::Redirect::permanent("/static/favicon.svg") }),
+    )
 }
 
 async fn serve(uri: axum::http::Uri) -> Response {

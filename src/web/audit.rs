@@ -12,7 +12,11 @@ use super::pager::query_base;
 use super::{Layout, Pager, Query};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::db::{self, PageRequest, audit::{AuditFilter, AuditRow}, users::UserFilter};
+use crate::db::{
+    self, PageRequest,
+    audit::{AuditFilter, AuditRow},
+    users::UserFilter,
+};
 use crate::domain::UserId;
 use crate::error::AppResult;
 use crate::postgres::tenant_tx;
@@ -49,11 +53,17 @@ struct AuditPage {
 fn date(s: &Option<String>) -> Result<Option<NaiveDate>, ()> {
     match s.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").map(Some).map_err(|_| ()),
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| ()),
     }
 }
 
-async fn list(State(state): State<AppState>, user: CurrentUser, Query(q): Query<AuditQuery>) -> AppResult<AuditPage> {
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<AuditPage> {
     user.require_admin()?;
     let from = date(&q.from);
     let to = date(&q.to);
@@ -64,12 +74,21 @@ async fn list(State(state): State<AppState>, user: CurrentUser, Query(q): Query<
         entity: q.entity.clone().filter(|s| !s.is_empty()),
         user_id: q.user.as_deref().and_then(|u| u.parse::<UserId>().ok()),
         from: from.ok().flatten().and_then(midnight),
-        to: to.ok().flatten().and_then(|d| d.succ_opt()).and_then(midnight),
+        to: to
+            .ok()
+            .flatten()
+            .and_then(|d| d.succ_opt())
+            .and_then(midnight),
     };
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
     let page = db::audit::list(&mut tx, &filter, PageRequest::new(q.page, Some(50))).await?;
     let actions = db::audit::actions(&mut tx).await?;
-    let users = db::users::list(&mut tx, &UserFilter::default(), PageRequest::new(Some(1), Some(200))).await?;
+    let users = db::users::list(
+        &mut tx,
+        &UserFilter::default(),
+        PageRequest::new(Some(1), Some(200)),
+    )
+    .await?;
     tx.commit().await?;
     let base = query_base(
         "/admin/audit",
@@ -86,7 +105,11 @@ async fn list(State(state): State<AppState>, user: CurrentUser, Query(q): Query<
         pager: Pager::new(&page, &base),
         rows: page.items,
         actions,
-        users: users.items.into_iter().map(|u| (u.id.to_string(), u.name)).collect(),
+        users: users
+            .items
+            .into_iter()
+            .map(|u| (u.id.to_string(), u.name))
+            .collect(),
         action: q.action.unwrap_or_default(),
         user: q.user.unwrap_or_default(),
         from: q.from.unwrap_or_default(),

@@ -35,6 +35,9 @@ impl From<PathRejection> for AppError {
 
 impl From<QueryRejection> for AppError {
     fn from(e: QueryRejection) -> Self {
-        AppError::BadRequest(format!("The address has a bad parameter: {}", e.body_text()))
+        AppError::BadRequest(format!(
+            "The address has a bad parameter: {}",
+            e.body_text()
+        ))
     }
 }

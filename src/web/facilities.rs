@@ -13,7 +13,10 @@ use super::pager::query_base;
 use super::{Form, Layout, Pager, Path, Query, checkbox, redirect_with_flash};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::db::{self, PageRequest, facilities::{FacilityFilter, FacilityRow, FacilitySort}};
+use crate::db::{
+    self, PageRequest,
+    facilities::{FacilityFilter, FacilityRow, FacilitySort},
+};
 use crate::domain::{FacilityDraft, FacilityId, FacilityKind};
 use crate::error::{AppError, AppResult, FieldErrors, on_constraint};
 use crate::postgres::tenant_tx;
@@ -52,8 +55,17 @@ struct ListPage {
     filtered: bool,
 }
 
-async fn list(State(state): State<AppState>, user: CurrentUser, Query(query): Query<ListQuery>) -> AppResult<ListPage> {
-    let q = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(100).collect::<String>());
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<ListQuery>,
+) -> AppResult<ListPage> {
+    let q = query
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.chars().take(100).collect::<String>());
     let kind = query.kind.as_deref().and_then(FacilityKind::parse);
     let status = query.status.clone().unwrap_or_else(|| "active".into());
     let active = match status.as_str() {
@@ -103,9 +115,15 @@ struct ShowPage {
     can_edit: bool,
 }
 
-async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<FacilityId>) -> AppResult<ShowPage> {
+async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<FacilityId>,
+) -> AppResult<ShowPage> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let f = db::facilities::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let f = db::facilities::find(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(ShowPage {
         layout: Layout::new(&user, f.name.clone(), "facilities"),
@@ -140,8 +158,18 @@ impl FormPage {
     }
 }
 
-fn form_page(user: &CurrentUser, id: Option<FacilityId>, form: FacilityDraft, active: bool, errors: FieldErrors) -> FormPage {
-    let title = if id.is_some() { "Edit facility" } else { "New facility" };
+fn form_page(
+    user: &CurrentUser,
+    id: Option<FacilityId>,
+    form: FacilityDraft,
+    active: bool,
+    errors: FieldErrors,
+) -> FormPage {
+    let title = if id.is_some() {
+        "Edit facility"
+    } else {
+        "New facility"
+    };
     FormPage {
         layout: Layout::new(user, title, "facilities"),
         id,
@@ -165,7 +193,11 @@ async fn new(user: CurrentUser) -> AppResult<FormPage> {
     Ok(form_page(&user, None, draft, true, FieldErrors::new()))
 }
 
-async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Form<FacilityForm>) -> AppResult<Response> {
+async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<FacilityForm>,
+) -> AppResult<Response> {
     user.require_admin()?;
     let input = match form.draft.validate(true) {
         Ok(input) => input,
@@ -176,19 +208,33 @@ async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Fo
         Ok(row) => row,
         Err(e) => {
             return match on_constraint(e, db::facilities::NAME_KEY, "name", DUPLICATE) {
-                AppError::Invalid(errors) => Ok(rejected(form_page(&user, None, form.draft, true, errors))),
+                AppError::Invalid(errors) => {
+                    Ok(rejected(form_page(&user, None, form.draft, true, errors)))
+                }
                 other => Err(other),
             };
         }
     };
     tx.commit().await?;
-    redirect_with_flash(&state, &user, &format!("/facilities/{}", row.id), &format!("Facility “{}” created.", row.name)).await
+    redirect_with_flash(
+        &state,
+        &user,
+        &format!("/facilities/{}", row.id),
+        &format!("Facility “{}” created.", row.name),
+    )
+    .await
 }
 
-async fn edit(State(state): State<AppState>, user: CurrentUser, Path(id): Path<FacilityId>) -> AppResult<FormPage> {
+async fn edit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<FacilityId>,
+) -> AppResult<FormPage> {
     user.require_admin()?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let f = db::facilities::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let f = db::facilities::find(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     tx.commit().await?;
     let draft = FacilityDraft {
         name: f.name,
@@ -199,7 +245,13 @@ async fn edit(State(state): State<AppState>, user: CurrentUser, Path(id): Path<F
         postal_code: f.postal_code,
         phone: f.phone,
     };
-    Ok(form_page(&user, Some(id), draft, f.active, FieldErrors::new()))
+    Ok(form_page(
+        &user,
+        Some(id),
+        draft,
+        f.active,
+        FieldErrors::new(),
+    ))
 }
 
 async fn update(
@@ -212,7 +264,15 @@ async fn update(
     let active = checkbox(&form.active);
     let input = match form.draft.validate(active) {
         Ok(input) => input,
-        Err(errors) => return Ok(rejected(form_page(&user, Some(id), form.draft, active, errors))),
+        Err(errors) => {
+            return Ok(rejected(form_page(
+                &user,
+                Some(id),
+                form.draft,
+                active,
+                errors,
+            )));
+        }
     };
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
     let row = match db::facilities::update_audited(&mut tx, &user.actor(), id, &input).await {
@@ -220,11 +280,23 @@ async fn update(
         Ok(None) => return Err(AppError::NotFound),
         Err(e) => {
             return match on_constraint(e, db::facilities::NAME_KEY, "name", DUPLICATE) {
-                AppError::Invalid(errors) => Ok(rejected(form_page(&user, Some(id), form.draft, active, errors))),
+                AppError::Invalid(errors) => Ok(rejected(form_page(
+                    &user,
+                    Some(id),
+                    form.draft,
+                    active,
+                    errors,
+                ))),
                 other => Err(other),
             };
         }
     };
     tx.commit().await?;
-    redirect_with_flash(&state, &user, &format!("/facilities/{}", row.id), "Facility saved.").await
+    redirect_with_flash(
+        &state,
+        &user,
+        &format!("/facilities/{}", row.id),
+        "Facility saved.",
+    )
+    .await
 }

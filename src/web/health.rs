@@ -8,7 +8,9 @@ use axum::routing::get;
 use crate::app::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
 }
 
 /// The process is alive.
@@ -18,7 +20,10 @@ async fn healthz() -> &'static str {
 
 /// The database answers.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query_scalar::<_, i32>("select 1").fetch_one(&state.pools.app).await {
+    match sqlx::query_scalar::<_, i32>("select 1")
+        .fetch_one(&state.pools.app)
+        .await
+    {
         Ok(_) => (StatusCode::OK, "ready"),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");

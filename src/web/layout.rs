@@ -29,7 +29,12 @@ pub struct Layout {
 }
 
 const fn link(key: &'static str, label: &'static str, href: &'static str, soon: bool) -> NavLink {
-    NavLink { key, label, href, soon }
+    NavLink {
+        key,
+        label,
+        href,
+        soon,
+    }
 }
 
 impl Layout {
@@ -37,7 +42,10 @@ impl Layout {
         let mut sections = vec![
             NavSection {
                 heading: "Overview",
-                links: vec![link("home", "Home", "/", false), link("dashboards", "Dashboards", "/dashboards", true)],
+                links: vec![
+                    link("home", "Home", "/", false),
+                    link("dashboards", "Dashboards", "/dashboards", true),
+                ],
             },
             NavSection {
                 heading: "Relationships",

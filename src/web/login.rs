@@ -11,7 +11,10 @@ use serde::Deserialize;
 
 use super::{Form, Query};
 use crate::app::AppState;
-use crate::auth::{RequestMeta, end_session, login::{LoginOutcome, login}};
+use crate::auth::{
+    RequestMeta, end_session,
+    login::{LoginOutcome, login},
+};
 use crate::error::AppResult;
 
 pub fn router() -> Router<AppState> {
@@ -42,7 +45,12 @@ struct LoginQuery {
 /// Only a local path may follow sign-in: no `//host`, no scheme, no backslash tricks.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.contains("://") =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),
@@ -96,11 +104,18 @@ async fn submit(
         )
             .into_response()
     };
-    if form.workspace.trim().is_empty() || form.email.trim().is_empty() || form.password.is_empty() {
-        return Ok(page("Enter your workspace, email and password.".into(), StatusCode::UNPROCESSABLE_ENTITY));
+    if form.workspace.trim().is_empty() || form.email.trim().is_empty() || form.password.is_empty()
+    {
+        return Ok(page(
+            "Enter your workspace, email and password.".into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
     }
     if form.password.len() > 1024 {
-        return Ok(page("Workspace, email or password is not right.".into(), StatusCode::UNAUTHORIZED));
+        return Ok(page(
+            "Workspace, email or password is not right.".into(),
+            StatusCode::UNAUTHORIZED,
+        ));
     }
     match login(&state, &form.workspace, &form.email, &form.password, &meta).await? {
         LoginOutcome::Success { cookie_value } => {
@@ -110,7 +125,9 @@ async fn submit(
                 end_session(&state, &old, &meta).await?;
             }
             let mut response = Redirect::to(&next).into_response();
-            response.headers_mut().append(header::SET_COOKIE, cookie.set(&cookie_value));
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, cookie.set(&cookie_value));
             Ok(response)
         }
         LoginOutcome::Invalid => Ok(page(
@@ -124,7 +141,9 @@ async fn submit(
                 format!("{retry_after_secs} seconds")
             };
             let mut response = page(
-                format!("Too many failed sign-in attempts. For your security, try again in {wait}."),
+                format!(
+                    "Too many failed sign-in attempts. For your security, try again in {wait}."
+                ),
                 StatusCode::TOO_MANY_REQUESTS,
             );
             if let Ok(v) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
@@ -135,13 +154,19 @@ async fn submit(
     }
 }
 
-async fn logout(State(state): State<AppState>, meta: RequestMeta, headers: axum::http::HeaderMap) -> AppResult<Response> {
+async fn logout(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
     let cookie = state.cookie();
     if let Some(raw) = cookie.read(&headers) {
         end_session(&state, &raw, &meta).await?;
     }
     let mut response = Redirect::to("/login?signed_out=1").into_response();
-    response.headers_mut().append(header::SET_COOKIE, cookie.clear());
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, cookie.clear());
     Ok(response)
 }
 
@@ -152,7 +177,13 @@ mod tests {
     #[test]
     fn only_local_paths_follow_sign_in() {
         assert_eq!(safe_next(Some("/facilities?page=2")), "/facilities?page=2");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "evil", "/x?u=http://e"] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+            "/x?u=http://e",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_next(None), "/");

@@ -56,7 +56,9 @@ pub fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -64,7 +66,12 @@ pub fn urlencode(s: &str) -> String {
 }
 
 /// After a successful POST: leave a flash message and redirect (303) to `to`.
-pub async fn redirect_with_flash(state: &AppState, user: &CurrentUser, to: &str, message: &str) -> AppResult<Response> {
+pub async fn redirect_with_flash(
+    state: &AppState,
+    user: &CurrentUser,
+    to: &str,
+    message: &str,
+) -> AppResult<Response> {
     crate::auth::set_flash(state, user, message).await?;
     Ok(Redirect::to(to).into_response())
 }

@@ -19,7 +19,11 @@ impl Pager {
         let sep = if base.contains('?') { '&' } else { '?' };
         let href = |p: i64| format!("{base}{sep}page={p}");
         let pages = page.pages();
-        let first = if page.total == 0 { 0 } else { (page.page - 1) * page.per_page + 1 };
+        let first = if page.total == 0 {
+            0
+        } else {
+            (page.page - 1) * page.per_page + 1
+        };
         let last = ((page.page - 1) * page.per_page + page.items.len() as i64).max(0);
         Self {
             page: page.page,
@@ -37,7 +41,10 @@ impl Pager {
 pub fn query_base(path: &str, pairs: &[(&str, Option<&str>)]) -> String {
     let parts: Vec<String> = pairs
         .iter()
-        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}={}", super::urlencode(v))))
+        .filter_map(|(k, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", super::urlencode(v)))
+        })
         .collect();
     if parts.is_empty() {
         path.to_string()

@@ -13,7 +13,10 @@ use super::pager::query_base;
 use super::{Form, Layout, Pager, Path, Query, checkbox, redirect_with_flash};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::db::{self, PageRequest, users::{UserFilter, UserRow}};
+use crate::db::{
+    self, PageRequest,
+    users::{UserFilter, UserRow},
+};
 use crate::domain::{Email, NewPassword, Role, UserId, clean_required};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::postgres::tenant_tx;
@@ -46,9 +49,18 @@ struct ListPage {
     roles: [Role; 4],
 }
 
-async fn list(State(state): State<AppState>, user: CurrentUser, Query(query): Query<ListQuery>) -> AppResult<ListPage> {
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<ListQuery>,
+) -> AppResult<ListPage> {
     user.require_admin()?;
-    let q = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(100).collect::<String>());
+    let q = query
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.chars().take(100).collect::<String>());
     let role = query.role.as_deref().and_then(Role::parse);
     let status = query.status.clone().unwrap_or_else(|| "all".into());
     let active = match status.as_str() {
@@ -56,13 +68,21 @@ async fn list(State(state): State<AppState>, user: CurrentUser, Query(query): Qu
         "inactive" => Some(false),
         _ => None,
     };
-    let filter = UserFilter { q: q.clone(), role, active };
+    let filter = UserFilter {
+        q: q.clone(),
+        role,
+        active,
+    };
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
     let page = db::users::list(&mut tx, &filter, PageRequest::new(query.page, None)).await?;
     tx.commit().await?;
     let base = query_base(
         "/admin/users",
-        &[("q", q.as_deref()), ("role", role.map(Role::as_str)), ("status", query.status.as_deref())],
+        &[
+            ("q", q.as_deref()),
+            ("role", role.map(Role::as_str)),
+            ("status", query.status.as_deref()),
+        ],
     );
     Ok(ListPage {
         layout: Layout::new(&user, "Users", "users"),
@@ -112,16 +132,26 @@ async fn new(user: CurrentUser) -> AppResult<NewPage> {
     })
 }
 
-async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Form<NewUserForm>) -> AppResult<Response> {
+async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<NewUserForm>,
+) -> AppResult<Response> {
     user.require_admin()?;
     let mut errors = FieldErrors::new();
-    let email = Email::parse(&form.email).map_err(|e| errors.insert("email", e.into())).ok();
-    let name = clean_required(&form.name, 200, "the person's name").map_err(|e| errors.insert("name", e)).ok();
+    let email = Email::parse(&form.email)
+        .map_err(|e| errors.insert("email", e.into()))
+        .ok();
+    let name = clean_required(&form.name, 200, "the person's name")
+        .map_err(|e| errors.insert("name", e))
+        .ok();
     let role = Role::parse(&form.role).or_else(|| {
         errors.insert("role", "Choose a role.".into());
         None
     });
-    let password = NewPassword::parse(&form.password).map_err(|e| errors.insert("password", e.into())).ok();
+    let password = NewPassword::parse(&form.password)
+        .map_err(|e| errors.insert("password", e.into()))
+        .ok();
     let page = |errors: FieldErrors| {
         (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -136,14 +166,21 @@ async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Fo
         )
             .into_response()
     };
-    let (Some(email), Some(name), Some(role), Some(password)) = (email, name, role, password) else {
+    let (Some(email), Some(name), Some(role), Some(password)) = (email, name, role, password)
+    else {
         return Ok(page(errors));
     };
     let hash = state.hasher.hash(password.expose()).await?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    if db::users::find_by_email(&mut tx, email.as_str()).await?.is_some() {
+    if db::users::find_by_email(&mut tx, email.as_str())
+        .await?
+        .is_some()
+    {
         let mut errors = FieldErrors::new();
-        errors.insert("email", "A user with this email already exists in your workspace.".into());
+        errors.insert(
+            "email",
+            "A user with this email already exists in your workspace.".into(),
+        );
         return Ok(page(errors));
     }
     let new_user = db::users::NewUser {
@@ -197,12 +234,18 @@ fn show_page(user: &CurrentUser, u: UserRow, errors: FieldErrors) -> ShowPage {
 
 async fn load(state: &AppState, user: &CurrentUser, id: UserId) -> AppResult<UserRow> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let u = db::users::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let u = db::users::find(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(u)
 }
 
-async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<UserId>) -> AppResult<ShowPage> {
+async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<UserId>,
+) -> AppResult<ShowPage> {
     user.require_admin()?;
     let u = load(&state, &user, id).await?;
     Ok(show_page(&user, u, FieldErrors::new()))
@@ -224,17 +267,24 @@ async fn update(
     user.require_admin()?;
     let u = load(&state, &user, id).await?;
     let mut errors = FieldErrors::new();
-    let name = clean_required(&form.name, 200, "the person's name").map_err(|e| errors.insert("name", e)).ok();
+    let name = clean_required(&form.name, 200, "the person's name")
+        .map_err(|e| errors.insert("name", e))
+        .ok();
     let role = Role::parse(&form.role).or_else(|| {
         errors.insert("role", "Choose a role.".into());
         None
     });
     let active = checkbox(&form.active);
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    if u.role() == Role::Admin && u.active && (role != Some(Role::Admin) || !active)
+    if u.role() == Role::Admin
+        && u.active
+        && (role != Some(Role::Admin) || !active)
         && db::users::other_active_admins(&mut tx, id).await? == 0
     {
-        errors.insert("role", "This is the workspace's last active admin. Make someone else an admin first.".into());
+        errors.insert(
+            "role",
+            "This is the workspace's last active admin. Make someone else an admin first.".into(),
+        );
     }
     let (Some(name), Some(role), true) = (name, role, errors.is_empty()) else {
         let mut page = show_page(&user, u, errors);
@@ -271,7 +321,11 @@ async fn reset_password(
         Err(e) => {
             let mut errors = FieldErrors::new();
             errors.insert("password", e.into());
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, show_page(&user, u, errors)).into_response());
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                show_page(&user, u, errors),
+            )
+                .into_response());
         }
     };
     let hash = state.hasher.hash(password.expose()).await?;
@@ -292,7 +346,10 @@ async fn reset_password(
         &state,
         &user,
         &format!("/admin/users/{id}"),
-        &format!("Password reset for {}. Give it to them privately; their sessions were ended.", u.name),
+        &format!(
+            "Password reset for {}. Give it to them privately; their sessions were ended.",
+            u.name
+        ),
     )
     .await
 }

@@ -1,1 +1,10 @@
-fn main() {}
+//! Integration tests: the real app over real HTTP against a real PostgreSQL. One binary, so
+//! the database cluster and the migrated template are set up once per run.
+
+mod api;
+mod auth;
+mod facilities;
+mod helpers;
+mod security;
+mod tenancy;
+mod users;

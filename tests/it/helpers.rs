@@ -1,0 +1,348 @@
+//! `TestApp`: spawns the real app on a fresh database cloned from a migrated template.
+//! Uses `DATABASE_URL` (a superuser connection to a server you run) when set; otherwise it
+//! starts a private cluster for this test run and stops it when the run ends.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+use rapport::app::{self, AppState};
+use rapport::config::Config;
+use rapport::db;
+use rapport::domain::{Email, Role, Slug, TenantId, UserId};
+use rapport::postgres::embedded::{EmbeddedOptions, EmbeddedPostgres};
+use rapport::postgres::{Pools, connect_pools, migrate, tenant_tx};
+use reqwest::StatusCode;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Executor};
+
+/// Every test user's password.
+pub const PASSWORD: &str = "test password 123";
+
+struct TestEnv {
+    maintenance: PgConnectOptions,
+    template: String,
+}
+
+static ENV: OnceLock<Result<TestEnv, String>> = OnceLock::new();
+static CLUSTER: OnceLock<EmbeddedPostgres> = OnceLock::new();
+
+extern "C" fn stop_cluster() {
+    if let Some(cluster) = CLUSTER.get() {
+        let _ = cluster.stop();
+        if let Some(dir) = cluster_dir() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn cluster_dir() -> Option<std::path::PathBuf> {
+    Some(std::env::temp_dir().join(format!("rapport-test-{}", std::process::id())))
+}
+
+fn env() -> &'static TestEnv {
+    let result = ENV.get_or_init(|| {
+        // Set up on a thread of its own with its own runtime: each test has its own runtime,
+        // and pools must not outlive the runtime that made them.
+        std::thread::spawn(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(setup()).map_err(|e| format!("{e:#}"))
+        })
+        .join()
+        .unwrap_or_else(|_| Err("test setup panicked".into()))
+    });
+    match result {
+        Ok(env) => env,
+        Err(e) => panic!("cannot set up the test database: {e}"),
+    }
+}
+
+async fn setup() -> anyhow::Result<TestEnv> {
+    let maintenance = match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => url.parse::<PgConnectOptions>()?.database("postgres"),
+        _ => {
+            let dir = cluster_dir().ok_or_else(|| anyhow::anyhow!("no temp dir"))?;
+            let cluster = EmbeddedPostgres::start(&dir, &EmbeddedOptions { unsafe_fast: true })?;
+            let options = cluster.connect_options("postgres");
+            let _ = CLUSTER.set(cluster);
+            // SAFETY: registering a plain extern "C" function with no captured state.
+            unsafe {
+                libc::atexit(stop_cluster);
+            }
+            options
+        }
+    };
+    let maintenance = maintenance.disable_statement_logging();
+    let checksum: Vec<u8> = sqlx::migrate!("./migrations")
+        .iter()
+        .flat_map(|m| m.checksum.iter().copied())
+        .collect();
+    let digest = rapport::auth::secret::hex(&rapport::auth::secret::hash_secret(
+        &rapport::auth::secret::hex(&checksum),
+    ));
+    let template = format!("rapport_tpl_{}", &digest[..16]);
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(maintenance.clone())
+        .await?;
+    let mut conn = pool.acquire().await?;
+    // One template per migration set; the lock keeps parallel runs from racing to build it.
+    conn.execute("select pg_advisory_lock(7431001)").await?;
+    let exists: bool =
+        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+            .bind(&template)
+            .fetch_one(&mut *conn)
+            .await?;
+    if !exists {
+        let building = format!("{template}_building");
+        conn.execute(format!("drop database if exists {building}").as_str())
+            .await?;
+        conn.execute(format!("create database {building}").as_str())
+            .await?;
+        let owner = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(maintenance.clone().database(&building))
+            .await?;
+        migrate(&owner).await?;
+        owner.close().await;
+        conn.execute(format!("alter database {building} rename to {template}").as_str())
+            .await?;
+    }
+    conn.execute("select pg_advisory_unlock(7431001)").await?;
+    drop(conn);
+    pool.close().await;
+    Ok(TestEnv {
+        maintenance,
+        template,
+    })
+}
+
+/// The app running on its own database, with helpers to drive it over HTTP.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub pools: Pools,
+    pub state: AppState,
+    db_name: String,
+}
+
+/// A signed-in browser: a cookie jar that does not follow redirects.
+pub struct Session {
+    pub client: reqwest::Client,
+    pub tenant: TenantId,
+    pub user: UserId,
+    pub email: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with a configuration adjusted by `tweak`.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let env = env();
+        let db_name = format!("rapport_t_{}", uuid::Uuid::new_v4().simple());
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(env.maintenance.clone())
+            .await
+            .expect("connect to the maintenance database");
+        admin
+            .execute(format!("create database {db_name} template {}", env.template).as_str())
+            .await
+            .expect("clone the template database");
+        admin.close().await;
+        let owner = env.maintenance.clone().database(&db_name);
+        let pools = connect_pools(owner, None, 8).await.expect("connect pools");
+        let mut config = Config::from_lookup(|_| None).expect("default config");
+        tweak(&mut config);
+        let state = AppState::new(pools.clone(), config);
+        let router = app::build(state.clone()).expect("build the app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        tokio::spawn(async move {
+            let _ = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
+        });
+        TestApp {
+            addr,
+            pools,
+            state,
+            db_name,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A fresh browser-like client: cookies kept, redirects not followed.
+    pub fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub async fn create_tenant(&self, slug: &str) -> TenantId {
+        let mut conn = self.pools.owner.acquire().await.expect("conn");
+        let slug = Slug::parse(slug).expect("slug");
+        db::tenants::create(&mut conn, &slug, &format!("{} Health", slug.as_str()))
+            .await
+            .expect("tenant")
+            .id
+    }
+
+    pub async fn create_user(&self, tenant: TenantId, role: Role, email: &str) -> UserId {
+        let hash = self.state.hasher.hash(PASSWORD).await.expect("hash");
+        let email = Email::parse(email).expect("email");
+        let mut tx = tenant_tx(&self.pools.app, tenant).await.expect("tx");
+        let user = db::users::create(
+            &mut tx,
+            tenant,
+            &db::users::NewUser {
+                email: &email,
+                name: &format!("Test {}", role.label()),
+                role,
+                password_hash: &hash,
+            },
+        )
+        .await
+        .expect("user");
+        tx.commit().await.expect("commit");
+        user.id
+    }
+
+    /// Posts the login form; returns the response.
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        workspace: &str,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(self.url("/login"))
+            .form(&[
+                ("workspace", workspace),
+                ("email", email),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .expect("post /login")
+    }
+
+    /// A new tenant `slug` (created unless it exists) with a signed-in user of `role`.
+    pub async fn signed_in(&self, slug: &str, role: Role) -> Session {
+        let mut conn = self.pools.owner.acquire().await.expect("conn");
+        let tenant = match db::tenants::find_by_slug(&mut conn, slug)
+            .await
+            .expect("find")
+        {
+            Some(t) => t.id,
+            None => self.create_tenant(slug).await,
+        };
+        drop(conn);
+        let email = format!(
+            "{}-{}@{slug}.test",
+            role.as_str(),
+            &uuid::Uuid::new_v4().simple().to_string()[..6]
+        );
+        let user = self.create_user(tenant, role, &email).await;
+        let client = Self::client();
+        let response = self.login(&client, slug, &email, PASSWORD).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "login as {email} should redirect"
+        );
+        Session {
+            client,
+            tenant,
+            user,
+            email,
+        }
+    }
+
+    /// Runs `sql` as the owner inside a tenant transaction (test set-up and inspection).
+    pub async fn owner_exec(&self, tenant: TenantId, sql: &str) {
+        let mut tx = tenant_tx(&self.pools.owner, tenant).await.expect("tx");
+        tx.execute(sql).await.expect("owner sql");
+        tx.commit().await.expect("commit");
+    }
+
+    /// A count over a tenant table as the runtime role (row-level security applies).
+    pub async fn count(&self, tenant: TenantId, sql: &str) -> i64 {
+        let mut tx = tenant_tx(&self.pools.app, tenant).await.expect("tx");
+        let n: i64 = sqlx::query_scalar(sql)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("count");
+        tx.commit().await.expect("commit");
+        n
+    }
+
+    /// Creates an API token for `user` and returns its text.
+    pub async fn token(&self, tenant: TenantId, user: UserId) -> String {
+        let mut tx = tenant_tx(&self.pools.app, tenant).await.expect("tx");
+        let actor = db::audit::Actor {
+            tenant_id: tenant,
+            user_id: Some(user),
+            ip: None,
+            request_id: None,
+        };
+        let token = rapport::auth::create_token(&mut tx, &actor, tenant, user, "test")
+            .await
+            .expect("token");
+        tx.commit().await.expect("commit");
+        token
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let name = self.db_name.clone();
+        let maintenance = env().maintenance.clone();
+        // Drop the test database from a thread of its own: Drop cannot await.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Ok(pool) = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(maintenance)
+                    .await
+                {
+                    let _ = pool
+                        .execute(format!("drop database if exists {name} with (force)").as_str())
+                        .await;
+                    pool.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The `Location` header of a redirect.
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
