@@ -105,7 +105,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.log_json);
+    // Admin commands print their result; only warnings and errors from the machinery.
+    let serving = matches!(cli.command, None | Some(Command::Serve));
+    telemetry::init(config.log_json, if serving { "info" } else { "warn" });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -127,6 +129,7 @@ pub fn main() -> ExitCode {
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     let database = Database::connect(&config).await?;
+    let serving = matches!(command, Command::Serve);
     let result = async {
         migrate(&database.pools.owner).await?;
         match command {
@@ -146,7 +149,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
     }
     .await;
-    database.shutdown().await;
+    database.shutdown(serving && result.is_ok()).await;
     result
 }
 

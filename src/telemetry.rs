@@ -2,10 +2,10 @@
 
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber; `RUST_LOG` filters (default `info`).
-pub fn init(json: bool) {
+/// Installs the global subscriber; `RUST_LOG` filters (default `level`).
+pub fn init(json: bool, level: &str) {
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+        .unwrap_or_else(|_| EnvFilter::new(format!("{level},sqlx=warn")));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -57,6 +57,33 @@ pub struct AuditRow {
     pub changes: Value,
 }
 
+impl AuditRow {
+    /// The changes as readable `(field, value)` lines: `from → to` for changed fields.
+    pub fn details(&self) -> Vec<(String, String)> {
+        fn show(v: &Value) -> String {
+            match v {
+                Value::Null => "(empty)".into(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }
+        }
+        let Some(map) = self.changes.as_object() else {
+            return Vec::new();
+        };
+        map.iter()
+            .map(|(k, v)| {
+                let text = match (v.get("from"), v.get("to")) {
+                    (Some(from), Some(to)) if v.as_object().is_some_and(|o| o.len() == 2) => {
+                        format!("{} → {}", show(from), show(to))
+                    }
+                    _ => show(v),
+                };
+                (k.replace('_', " "), text)
+            })
+            .collect()
+    }
+}
+
 /// Filters for the audit log page.
 #[derive(Debug, Default)]
 pub struct AuditFilter {

@@ -171,7 +171,33 @@ impl EmbeddedPostgres {
         Ok(())
     }
 
-    fn is_running(&self) -> bool {
+    /// Whether the postmaster named in `pid_file` is really running: on Linux, its
+    /// `/proc` entry must exist, not be a zombie, and be a postgres process; elsewhere,
+    /// `pg_ctl status` decides.
+    fn server_alive(&self, pid_file: &Path) -> bool {
+        let pid = fs::read_to_string(pid_file).ok().and_then(|text| {
+            text.lines()
+                .next()
+                .and_then(|l| l.trim().parse::<u32>().ok())
+        });
+        let Some(pid) = pid else {
+            return false;
+        };
+        if Path::new("/proc/self").exists() {
+            let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+            let Ok(stat) = fs::read_to_string(proc_dir.join("stat")) else {
+                return false;
+            };
+            // The state letter follows the parenthesised command name.
+            let state = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.trim_start().chars().next());
+            if matches!(state, None | Some('Z' | 'X')) {
+                return false;
+            }
+            let cmdline = fs::read(proc_dir.join("cmdline")).unwrap_or_default();
+            return String::from_utf8_lossy(&cmdline).contains("postgres");
+        }
         self.command("pg_ctl")
             .arg("status")
             .arg("-D")
@@ -186,18 +212,25 @@ impl EmbeddedPostgres {
         data_dir: &Path,
         options: &EmbeddedOptions,
     ) -> Result<Self, EmbeddedError> {
-        if self.is_running() {
-            tracing::info!("adopting the private PostgreSQL server an earlier run left running");
-            self.adopted = true;
-            return Ok(self);
-        }
-        // pg_ctl status says "not running": a postmaster.pid left now is stale.
         let pid_file = self.pgdata.join("postmaster.pid");
         if pid_file.exists() {
+            if self.server_alive(&pid_file) {
+                tracing::info!(
+                    "adopting the private PostgreSQL server an earlier run left running"
+                );
+                self.adopted = true;
+                return Ok(self);
+            }
+            // The server that wrote these is gone (killed, or a zombie nobody reaped):
+            // PostgreSQL would refuse to start while they name a pid that still exists.
             tracing::warn!(
                 "removing a stale postmaster.pid from an earlier run that did not stop cleanly"
             );
             fs::remove_file(&pid_file).map_err(io_err(&pid_file))?;
+            let socket_lock = self.socket_dir.join(".s.PGSQL.5432.lock");
+            if socket_lock.exists() {
+                fs::remove_file(&socket_lock).map_err(io_err(&socket_lock))?;
+            }
         }
         let log = data_dir.join("postgres.log");
         if !log.exists() {
@@ -246,6 +279,15 @@ impl EmbeddedPostgres {
             "postgres://{SUPERUSER}@localhost/{database}?host={}",
             self.socket_dir.display()
         )
+    }
+
+    /// Stops the server unless it was adopted (then another process may still need it).
+    pub fn stop_if_started(&self) {
+        if !self.adopted
+            && let Err(e) = self.stop()
+        {
+            tracing::error!(error = %e, "could not stop the private PostgreSQL cluster");
+        }
     }
 
     /// Stops the server (fast shutdown: open sessions are rolled back, data is safe).

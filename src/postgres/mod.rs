@@ -45,7 +45,7 @@ impl Database {
                 if let Err(e) =
                     ensure_database(&cluster.connect_options("postgres"), EMBEDDED_DATABASE).await
                 {
-                    let _ = cluster.stop();
+                    cluster.stop_if_started();
                     return Err(e);
                 }
                 (cluster.connect_options(EMBEDDED_DATABASE), Some(cluster))
@@ -60,18 +60,27 @@ impl Database {
             Ok(pools) => Ok(Self { pools, embedded }),
             Err(e) => {
                 if let Some(cluster) = &embedded {
-                    let _ = cluster.stop();
+                    cluster.stop_if_started();
                 }
                 Err(e)
             }
         }
     }
 
-    /// Closes the pools and stops the embedded cluster if we started one.
-    pub async fn shutdown(self) {
+    /// Closes the pools and stops the embedded cluster if we started it, or also when we
+    /// adopted it and `stop_adopted` (a `serve` that ran and ended cleanly owns the cluster;
+    /// an admin command running beside a live server must leave it alone).
+    pub async fn shutdown(self, stop_adopted: bool) {
         self.pools.app.close().await;
         self.pools.owner.close().await;
         if let Some(cluster) = self.embedded {
+            if cluster.adopted && !stop_adopted {
+                // Another process (a running `rapport serve`, say) may be using it.
+                tracing::info!(
+                    "leaving the private PostgreSQL cluster running: this process did not start it"
+                );
+                return;
+            }
             match tokio::task::spawn_blocking(move || cluster.stop()).await {
                 Ok(Ok(())) => tracing::info!("stopped the private PostgreSQL cluster"),
                 Ok(Err(e)) => {

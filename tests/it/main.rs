@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod embedded;
 mod facilities;
 mod helpers;
 mod security;

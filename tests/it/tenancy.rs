@@ -217,3 +217,67 @@ async fn a_token_with_another_tenants_id_spliced_in_is_refused() {
         .expect("get");
     assert_eq!(ok.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn another_tenants_user_and_token_are_out_of_reach_through_the_api_and_pages() {
+    let app = TestApp::spawn().await;
+    let a = app.signed_in("alpha", Role::Admin).await;
+    let b = app.signed_in("beta", Role::Admin).await;
+    let a_token = app.token(a.tenant, a.user).await;
+    app.token(b.tenant, b.user).await;
+    let b_token_id: uuid::Uuid = {
+        let mut tx = tenant_tx(&app.pools.app, b.tenant).await.expect("tx");
+        let id = sqlx::query_scalar("select id from api_tokens")
+            .fetch_one(&mut *tx)
+            .await
+            .expect("id");
+        tx.commit().await.expect("commit");
+        id
+    };
+    let client = reqwest::Client::new();
+    let get = client
+        .get(app.url(&format!("/api/v1/users/{}", b.user)))
+        .bearer_auth(&a_token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(get.status(), StatusCode::NOT_FOUND);
+    let patch = client
+        .patch(app.url(&format!("/api/v1/users/{}", b.user)))
+        .bearer_auth(&a_token)
+        .json(&serde_json::json!({"active": false}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(patch.status(), StatusCode::NOT_FOUND);
+    let list: serde_json::Value = client
+        .get(app.url("/api/v1/users"))
+        .bearer_auth(&a_token)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["total"], 1, "only alpha's own user");
+    let revoke = a
+        .client
+        .post(app.url(&format!("/account/tokens/{b_token_id}/revoke")))
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(revoke.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.count(
+            b.tenant,
+            "select count(*) from api_tokens where revoked_at is null"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count(b.tenant, "select count(*) from users where active")
+            .await,
+        1
+    );
+}

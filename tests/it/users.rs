@@ -202,7 +202,8 @@ async fn the_audit_log_lists_and_filters_events() {
         .await
         .expect("body");
     assert!(
-        only.contains("Audited Clinic") && !only.contains("<td class=\"mono\">auth.login</td>")
+        only.contains("Audited Clinic")
+            && !only.contains("<td class=\"mono nowrap\">auth.login</td>")
     );
     let bad_date = admin
         .client
