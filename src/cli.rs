@@ -298,26 +298,13 @@ async fn user(database: &Database, action: UserAction) -> anyhow::Result<()> {
             email.as_str()
         );
     }
-    let user = db::users::create(
-        &mut tx,
-        tenant.id,
-        &db::users::NewUser {
-            email: &email,
-            name: &name,
-            role,
-            password_hash: &hash,
-        },
-    )
-    .await?;
-    db::audit::record(
-        &mut tx,
-        &cli_actor(tenant.id),
-        "user.create",
-        "user",
-        Some(user.id.to_string()),
-        serde_json::json!({ "email": email.as_str(), "role": role.as_str() }),
-    )
-    .await?;
+    let new_user = db::users::NewUser {
+        email: &email,
+        name: &name,
+        role,
+        password_hash: &hash,
+    };
+    db::users::create_audited(&mut tx, &cli_actor(tenant.id), &new_user).await?;
     tx.commit().await?;
     println!(
         "created {} {} in {}",

@@ -69,26 +69,13 @@ pub async fn ensure(pools: &Pools, hasher: &Hasher) -> anyhow::Result<()> {
             }
             None => {
                 let name = format!("Demo {}", role.label());
-                let user = db::users::create(
-                    &mut tx,
-                    tenant.id,
-                    &db::users::NewUser {
-                        email: &email,
-                        name: &name,
-                        role,
-                        password_hash: &hash,
-                    },
-                )
-                .await?;
-                db::audit::record(
-                    &mut tx,
-                    &actor,
-                    "user.create",
-                    "user",
-                    Some(user.id.to_string()),
-                    serde_json::json!({ "email": email.as_str(), "role": role.as_str(), "source": "demo" }),
-                )
-                .await?;
+                let new_user = db::users::NewUser {
+                    email: &email,
+                    name: &name,
+                    role,
+                    password_hash: &hash,
+                };
+                db::users::create_audited(&mut tx, &actor, &new_user).await?;
             }
         }
     }
@@ -106,30 +93,17 @@ pub async fn ensure(pools: &Pools, hasher: &Hasher) -> anyhow::Result<()> {
         {
             continue;
         }
-        let f = db::facilities::create(
-            &mut tx,
-            tenant.id,
-            &FacilityInput {
-                name: name.to_string(),
-                kind: *kind,
-                address_line: None,
-                city: Some(city.to_string()),
-                state: Some(state.to_string()),
-                postal_code: None,
-                phone: None,
-                active: true,
-            },
-        )
-        .await?;
-        db::audit::record(
-            &mut tx,
-            &actor,
-            "facility.create",
-            "facility",
-            Some(f.id.to_string()),
-            serde_json::json!({ "name": name, "source": "demo" }),
-        )
-        .await?;
+        let input = FacilityInput {
+            name: name.to_string(),
+            kind: *kind,
+            address_line: None,
+            city: Some(city.to_string()),
+            state: Some(state.to_string()),
+            postal_code: None,
+            phone: None,
+            active: true,
+        };
+        db::facilities::create_audited(&mut tx, &actor, &input).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -86,12 +86,7 @@ pub async fn list(
     )
     .await?;
     tx.commit().await?;
-    Ok(axum::Json(ListOf {
-        total: page.total,
-        page: page.page,
-        per_page: page.per_page,
-        items: page.items.into_iter().map(Facility::from).collect(),
-    }))
+    Ok(axum::Json(page.map(Facility::from).into()))
 }
 
 #[derive(Deserialize, Default)]

@@ -64,6 +64,17 @@ pub struct ListOf<T> {
     pub per_page: i64,
 }
 
+impl<T> From<crate::db::Page<T>> for ListOf<T> {
+    fn from(page: crate::db::Page<T>) -> Self {
+        Self {
+            items: page.items,
+            total: page.total,
+            page: page.page,
+            per_page: page.per_page,
+        }
+    }
+}
+
 /// Common list parameters.
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -70,12 +70,7 @@ pub async fn list(
     )
     .await?;
     tx.commit().await?;
-    Ok(axum::Json(ListOf {
-        total: page.total,
-        page: page.page,
-        per_page: page.per_page,
-        items: page.items.into_iter().map(User::from).collect(),
-    }))
+    Ok(axum::Json(page.map(User::from).into()))
 }
 
 /// A new user; the password must have at least 12 characters.

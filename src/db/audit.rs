@@ -118,26 +118,7 @@ pub async fn list(
             qb.push(" and a.occurred_at < ").push_bind(to);
         }
     }
-    let mut count = QueryBuilder::new("select count(*) from audit_events a");
-    push_filters(&mut count, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
-    let mut qb = QueryBuilder::new(
-        "select a.id, a.occurred_at, a.user_id, u.name as user_name, a.action, a.entity, a.entity_id,
-                host(a.ip) as ip, a.changes
-         from audit_events a left join users u on u.tenant_id = a.tenant_id and u.id = a.user_id",
-    );
-    push_filters(&mut qb, filter);
-    qb.push(" order by a.occurred_at desc, a.id desc limit ")
-        .push_bind(page.per_page)
-        .push(" offset ")
-        .push_bind(page.offset());
-    let items = qb.build_query_as().fetch_all(&mut *conn).await?;
-    Ok(super::Page {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    super::fetch_page(conn, "a.id, a.occurred_at, a.user_id, u.name as user_name, a.action, a.entity, a.entity_id, host(a.ip) as ip, a.changes", "audit_events a left join users u on u.tenant_id = a.tenant_id and u.id = a.user_id", |qb| push_filters(qb, filter), "a.occurred_at desc, a.id desc", page).await
 }
 
 /// The distinct actions recorded so far, for the filter menu.

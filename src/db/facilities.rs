@@ -96,24 +96,15 @@ pub async fn list(
             qb.push(" and active = ").push_bind(active);
         }
     }
-    let mut count = QueryBuilder::new("select count(*) from facilities");
-    push_filters(&mut count, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
-    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from facilities"));
-    push_filters(&mut qb, filter);
-    qb.push(" order by ")
-        .push(filter.sort.order_by())
-        .push(" limit ")
-        .push_bind(page.per_page)
-        .push(" offset ")
-        .push_bind(page.offset());
-    let items = qb.build_query_as().fetch_all(&mut *conn).await?;
-    Ok(super::Page {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    super::fetch_page(
+        conn,
+        COLUMNS,
+        "facilities",
+        |qb| push_filters(qb, filter),
+        filter.sort.order_by(),
+        page,
+    )
+    .await
 }
 
 pub async fn find(conn: &mut PgConnection, id: FacilityId) -> sqlx::Result<Option<FacilityRow>> {

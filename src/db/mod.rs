@@ -10,6 +10,8 @@ pub mod throttle;
 pub mod tokens;
 pub mod users;
 
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+
 /// One page of a list: 1-based page number and page size.
 #[derive(Clone, Copy, Debug)]
 pub struct PageRequest {
@@ -48,6 +50,50 @@ impl<T> Page<T> {
     pub fn pages(&self) -> i64 {
         ((self.total + self.per_page - 1) / self.per_page).max(1)
     }
+
+    /// The same page with each item converted.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+}
+
+/// Runs a filtered list twice, `select count(*) from {from}` and `select {columns} from
+/// {from}`, with the same conditions pushed by `filters` (which starts with ` where`),
+/// then orders and cuts out one page. Values only ever travel as bound parameters.
+pub async fn fetch_page<'a, T>(
+    conn: &mut PgConnection,
+    columns: &str,
+    from: &str,
+    filters: impl Fn(&mut QueryBuilder<'a, Postgres>),
+    order_by: &str,
+    page: PageRequest,
+) -> sqlx::Result<Page<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let mut count = QueryBuilder::new(format!("select count(*) from {from}"));
+    filters(&mut count);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    let mut rows = QueryBuilder::new(format!("select {columns} from {from}"));
+    filters(&mut rows);
+    rows.push(" order by ")
+        .push(order_by)
+        .push(" limit ")
+        .push_bind(page.per_page)
+        .push(" offset ")
+        .push_bind(page.offset());
+    let items = rows.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally inside `ILIKE`.

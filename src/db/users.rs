@@ -90,22 +90,15 @@ pub async fn list(
             qb.push(" and active = ").push_bind(active);
         }
     }
-    let mut count = QueryBuilder::new("select count(*) from users");
-    push_filters(&mut count, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
-    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from users"));
-    push_filters(&mut qb, filter);
-    qb.push(" order by lower(name), id limit ")
-        .push_bind(page.per_page)
-        .push(" offset ")
-        .push_bind(page.offset());
-    let items = qb.build_query_as().fetch_all(&mut *conn).await?;
-    Ok(super::Page {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    super::fetch_page(
+        conn,
+        COLUMNS,
+        "users",
+        |qb| push_filters(qb, filter),
+        "lower(name), id",
+        page,
+    )
+    .await
 }
 
 pub struct NewUser<'a> {

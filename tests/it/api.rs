@@ -69,12 +69,7 @@ async fn a_revoked_token_stops_working() {
         tx.commit().await.expect("commit");
         id
     };
-    let r = s
-        .client
-        .post(app.url(&format!("/account/tokens/{id}/revoke")))
-        .send()
-        .await
-        .expect("revoke");
+    let r = s.post(&format!("/account/tokens/{id}/revoke"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let after = reqwest::Client::new()
         .get(app.url("/api/v1/me"))
@@ -90,12 +85,8 @@ async fn a_token_created_in_the_browser_is_shown_once_and_works() {
     let app = TestApp::spawn().await;
     let s = app.signed_in("mercy", Role::Liaison).await;
     let page = s
-        .client
-        .post(app.url("/account/tokens"))
-        .form(&[("name", "sync")])
-        .send()
+        .post("/account/tokens", &[("name", "sync")])
         .await
-        .expect("post")
         .text()
         .await
         .expect("body");
@@ -111,15 +102,7 @@ async fn a_token_created_in_the_browser_is_shown_once_and_works() {
         .await
         .expect("get");
     assert_eq!(r.status(), StatusCode::OK);
-    let later = s
-        .client
-        .get(app.url("/account"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let later = s.text("/account").await;
     assert!(!later.contains(&token), "never shown again");
     let stored: i64 = app
         .count(

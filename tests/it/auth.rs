@@ -9,7 +9,7 @@ use crate::helpers::{PASSWORD, TestApp, location};
 async fn signing_in_with_the_right_password_opens_the_home_page() {
     let app = TestApp::spawn().await;
     let s = app.signed_in("mercy", Role::Liaison).await;
-    let home = s.client.get(app.url("/")).send().await.expect("get /");
+    let home = s.get("/").await;
     assert_eq!(home.status(), StatusCode::OK);
     let body = home.text().await.expect("body");
     assert!(
@@ -186,12 +186,7 @@ async fn an_idle_session_ends_after_the_idle_timeout() {
         "update sessions set last_seen_at = now() - interval '16 minutes'",
     )
     .await;
-    let response = s
-        .client
-        .get(app.url("/facilities"))
-        .send()
-        .await
-        .expect("get");
+    let response = s.get("/facilities").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/login?expired=1&next=/facilities");
     assert_eq!(
@@ -210,7 +205,7 @@ async fn a_session_ends_at_its_absolute_lifetime_even_when_active() {
         "update sessions set expires_at = now() - interval '1 second'",
     )
     .await;
-    let response = s.client.get(app.url("/")).send().await.expect("get");
+    let response = s.get("/").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(location(&response).starts_with("/login?expired=1"));
 }
@@ -221,12 +216,7 @@ async fn signing_out_destroys_the_server_side_session() {
     let s = app.signed_in("mercy", Role::Marketer).await;
     let cookie_before = app.count(s.tenant, "select count(*) from sessions").await;
     assert_eq!(cookie_before, 1);
-    let out = s
-        .client
-        .post(app.url("/logout"))
-        .send()
-        .await
-        .expect("logout");
+    let out = s.post("/logout", &[]).await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&out), "/login?signed_out=1");
     assert_eq!(
@@ -306,24 +296,18 @@ async fn changing_the_password_ends_the_users_other_sessions() {
     );
     let new_password = "a brand new passphrase";
     let response = s
-        .client
-        .post(app.url("/account/password"))
-        .form(&[
-            ("current", PASSWORD),
-            ("new", new_password),
-            ("confirm", new_password),
-        ])
-        .send()
-        .await
-        .expect("change");
+        .post(
+            "/account/password",
+            &[
+                ("current", PASSWORD),
+                ("new", new_password),
+                ("confirm", new_password),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        s.client
-            .get(app.url("/account"))
-            .send()
-            .await
-            .expect("get")
-            .status(),
+        s.get("/account").await.status(),
         StatusCode::OK,
         "this session stays"
     );
@@ -357,16 +341,15 @@ async fn a_password_change_with_a_wrong_current_password_or_short_new_one_is_ref
     let app = TestApp::spawn().await;
     let s = app.signed_in("mercy", Role::Liaison).await;
     let response = s
-        .client
-        .post(app.url("/account/password"))
-        .form(&[
-            ("current", "not my password"),
-            ("new", "short"),
-            ("confirm", "different"),
-        ])
-        .send()
-        .await
-        .expect("change");
+        .post(
+            "/account/password",
+            &[
+                ("current", "not my password"),
+                ("new", "short"),
+                ("confirm", "different"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = response.text().await.expect("body");
     assert!(body.contains("This is not your current password."));

@@ -10,29 +10,20 @@ async fn an_admin_creates_a_facility_that_is_listed_shown_and_audited() {
     let app = TestApp::spawn().await;
     let s = app.signed_in("mercy", Role::Admin).await;
     let r = s
-        .client
-        .post(app.url("/facilities"))
-        .form(&[
-            ("name", "  Riverside Orthopedic Center "),
-            ("kind", "clinic"),
-            ("city", "Portland"),
-            ("state", "or"),
-            ("postal_code", "97201"),
-        ])
-        .send()
-        .await
-        .expect("post");
+        .post(
+            "/facilities",
+            &[
+                ("name", "  Riverside Orthopedic Center "),
+                ("kind", "clinic"),
+                ("city", "Portland"),
+                ("state", "or"),
+                ("postal_code", "97201"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let path = location(&r);
-    let show = s
-        .client
-        .get(app.url(&path))
-        .send()
-        .await
-        .expect("show")
-        .text()
-        .await
-        .expect("body");
+    let show = s.text(&path).await;
     assert!(
         show.contains("<h1>Riverside Orthopedic Center</h1>"),
         "name is trimmed"
@@ -41,28 +32,12 @@ async fn an_admin_creates_a_facility_that_is_listed_shown_and_audited() {
         show.contains("Facility “Riverside Orthopedic Center” created."),
         "flash message shows once"
     );
-    let again = s
-        .client
-        .get(app.url(&path))
-        .send()
-        .await
-        .expect("show")
-        .text()
-        .await
-        .expect("body");
+    let again = s.text(&path).await;
     assert!(
         !again.contains("created."),
         "the flash is gone on the next page"
     );
-    let list = s
-        .client
-        .get(app.url("/facilities"))
-        .send()
-        .await
-        .expect("list")
-        .text()
-        .await
-        .expect("body");
+    let list = s.text("/facilities").await;
     assert!(list.contains("Riverside Orthopedic Center") && list.contains("Portland, OR"));
     let audited = app
         .count(s.tenant, "select count(*) from audit_events where action = 'facility.create' and changes->>'name' = 'Riverside Orthopedic Center'")
@@ -75,18 +50,17 @@ async fn a_form_with_errors_comes_back_with_messages_and_writes_nothing() {
     let app = TestApp::spawn().await;
     let s = app.signed_in("mercy", Role::Admin).await;
     let r = s
-        .client
-        .post(app.url("/facilities"))
-        .form(&[
-            ("name", " "),
-            ("kind", "castle"),
-            ("state", "Oregon"),
-            ("postal_code", "123"),
-            ("phone", "call me"),
-        ])
-        .send()
-        .await
-        .expect("post");
+        .post(
+            "/facilities",
+            &[
+                ("name", " "),
+                ("kind", "castle"),
+                ("state", "Oregon"),
+                ("postal_code", "123"),
+                ("phone", "call me"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.expect("body");
     for message in [
@@ -122,12 +96,11 @@ async fn a_duplicate_name_is_a_field_error_not_a_crash() {
     let s = app.signed_in("mercy", Role::Admin).await;
     for expected in [StatusCode::SEE_OTHER, StatusCode::UNPROCESSABLE_ENTITY] {
         let r = s
-            .client
-            .post(app.url("/facilities"))
-            .form(&[("name", "Mercy Main"), ("kind", "hospital")])
-            .send()
-            .await
-            .expect("post");
+            .post(
+                "/facilities",
+                &[("name", "Mercy Main"), ("kind", "hospital")],
+            )
+            .await;
         assert_eq!(r.status(), expected);
         if expected == StatusCode::UNPROCESSABLE_ENTITY {
             assert!(r.text().await.expect("body").contains("already exists"));
@@ -136,12 +109,11 @@ async fn a_duplicate_name_is_a_field_error_not_a_crash() {
     // The same name in another workspace is fine.
     let other = app.signed_in("other", Role::Admin).await;
     let r = other
-        .client
-        .post(app.url("/facilities"))
-        .form(&[("name", "Mercy Main"), ("kind", "hospital")])
-        .send()
-        .await
-        .expect("post");
+        .post(
+            "/facilities",
+            &[("name", "Mercy Main"), ("kind", "hospital")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
@@ -159,60 +131,20 @@ async fn the_list_searches_filters_and_paginates() {
         ),
     )
     .await;
-    let page1 = s
-        .client
-        .get(app.url("/facilities"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let page1 = s.text("/facilities").await;
     assert!(
         page1.contains("1–25 of 30") && page1.contains("Site 01") && !page1.contains("Site 26")
     );
-    let page2 = s
-        .client
-        .get(app.url("/facilities?page=2"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let page2 = s.text("/facilities?page=2").await;
     assert!(page2.contains("26–30 of 30") && page2.contains("Site 30"));
-    let salem = s
-        .client
-        .get(app.url("/facilities?q=salem"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let salem = s.text("/facilities?q=salem").await;
     assert!(salem.contains("1–15 of 15"));
-    let none = s
-        .client
-        .get(app.url("/facilities?q=%25"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let none = s.text("/facilities?q=%25").await;
     assert!(
         none.contains("No facilities match"),
         "a % is searched literally"
     );
-    let hospitals = s
-        .client
-        .get(app.url("/facilities?kind=hospital"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let hospitals = s.text("/facilities?kind=hospital").await;
     assert!(hospitals.contains("No facilities match"));
 }
 
@@ -220,15 +152,7 @@ async fn the_list_searches_filters_and_paginates() {
 async fn an_empty_workspace_explains_what_facilities_are_for() {
     let app = TestApp::spawn().await;
     let s = app.signed_in("mercy", Role::Admin).await;
-    let body = s
-        .client
-        .get(app.url("/facilities"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let body = s.text("/facilities").await;
     assert!(body.contains("No facilities yet"));
 }
 
@@ -237,27 +161,14 @@ async fn editing_records_what_changed_and_archiving_hides_it_from_the_default_li
     let app = TestApp::spawn().await;
     let s = app.signed_in("mercy", Role::Admin).await;
     let r = s
-        .client
-        .post(app.url("/facilities"))
-        .form(&[("name", "Old Name"), ("kind", "clinic")])
-        .send()
-        .await
-        .expect("post");
+        .post("/facilities", &[("name", "Old Name"), ("kind", "clinic")])
+        .await;
     let path = location(&r);
-    let edit = s
-        .client
-        .get(app.url(&format!("{path}/edit")))
-        .send()
-        .await
-        .expect("edit");
+    let edit = s.get(&format!("{path}/edit")).await;
     assert_eq!(edit.status(), StatusCode::OK);
     let saved = s
-        .client
-        .post(app.url(&path))
-        .form(&[("name", "New Name"), ("kind", "clinic")])
-        .send()
-        .await
-        .expect("save");
+        .post(&path, &[("name", "New Name"), ("kind", "clinic")])
+        .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let changes = app
         .count(
@@ -271,27 +182,11 @@ async fn editing_records_what_changed_and_archiving_hides_it_from_the_default_li
         changes, 1,
         "name changed and, with the box unchecked, active too; kind did not"
     );
-    let list = s
-        .client
-        .get(app.url("/facilities"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let list = s.text("/facilities").await;
     assert!(
         !list.contains("New Name"),
         "archived facilities leave the default list"
     );
-    let archived = s
-        .client
-        .get(app.url("/facilities?status=archived"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let archived = s.text("/facilities?status=archived").await;
     assert!(archived.contains("New Name"));
 }

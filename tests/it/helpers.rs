@@ -130,6 +130,7 @@ pub struct TestApp {
 /// A signed-in browser: a cookie jar that does not follow redirects.
 pub struct Session {
     pub client: reqwest::Client,
+    pub base: String,
     pub tenant: TenantId,
     pub user: UserId,
     pub email: String,
@@ -267,6 +268,7 @@ impl TestApp {
         );
         Session {
             client,
+            base: self.url(""),
             tenant,
             user,
             email,
@@ -305,6 +307,32 @@ impl TestApp {
             .expect("token");
         tx.commit().await.expect("commit");
         token
+    }
+}
+
+impl Session {
+    /// GET `path` with this session's cookies.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// The body of GET `path`.
+    pub async fn text(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("body")
+    }
+
+    /// POST a form to `path` with this session's cookies.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
     }
 }
 

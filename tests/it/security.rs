@@ -88,7 +88,7 @@ async fn every_response_carries_the_security_headers() {
         "/api/v1/me",
         "/static/css/app.css",
     ] {
-        let r = s.client.get(app.url(path)).send().await.expect("get");
+        let r = s.get(path).await;
         let h = r.headers();
         let csp = h
             .get("content-security-policy")
@@ -117,12 +117,7 @@ async fn every_response_carries_the_security_headers() {
             "no HSTS over plain HTTP ({path})"
         );
     }
-    let page = s
-        .client
-        .get(app.url("/facilities"))
-        .send()
-        .await
-        .expect("get");
+    let page = s.get("/facilities").await;
     assert_eq!(
         page.headers()
             .get("cache-control")
@@ -162,12 +157,11 @@ async fn a_liaison_cannot_manage_facilities_or_users() {
     let app = TestApp::spawn().await;
     let s = app.signed_in("mercy", Role::Liaison).await;
     let post = s
-        .client
-        .post(app.url("/facilities"))
-        .form(&[("name", "Sneaky Clinic"), ("kind", "clinic")])
-        .send()
-        .await
-        .expect("post");
+        .post(
+            "/facilities",
+            &[("name", "Sneaky Clinic"), ("kind", "clinic")],
+        )
+        .await;
     assert_eq!(post.status(), StatusCode::FORBIDDEN);
     assert!(
         post.text()
@@ -185,15 +179,10 @@ async fn a_liaison_cannot_manage_facilities_or_users() {
         "/admin/audit",
         "/admin/users/new",
     ] {
-        let r = s.client.get(app.url(path)).send().await.expect("get");
+        let r = s.get(path).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
     }
-    let list = s
-        .client
-        .get(app.url("/facilities"))
-        .send()
-        .await
-        .expect("get");
+    let list = s.get("/facilities").await;
     assert_eq!(
         list.status(),
         StatusCode::OK,
@@ -233,13 +222,7 @@ async fn an_oversized_body_is_refused() {
     let app = TestApp::spawn().await;
     let s = app.signed_in("mercy", Role::Admin).await;
     let big = "x".repeat(3 * 1024 * 1024);
-    let r = s
-        .client
-        .post(app.url("/facilities"))
-        .form(&[("name", big.as_str())])
-        .send()
-        .await
-        .expect("post");
+    let r = s.post("/facilities", &[("name", big.as_str())]).await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
@@ -277,11 +260,6 @@ async fn unknown_pages_get_a_friendly_404() {
 async fn a_malformed_id_in_a_path_is_a_404_not_a_crash() {
     let app = TestApp::spawn().await;
     let s = app.signed_in("mercy", Role::Admin).await;
-    let r = s
-        .client
-        .get(app.url("/facilities/not-a-uuid"))
-        .send()
-        .await
-        .expect("get");
+    let r = s.get("/facilities/not-a-uuid").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }

@@ -12,26 +12,17 @@ async fn a_user_cannot_see_or_change_another_tenants_facility() {
     let a = app.signed_in("alpha", Role::Admin).await;
     let b = app.signed_in("beta", Role::Admin).await;
     let created = b
-        .client
-        .post(app.url("/facilities"))
-        .form(&[("name", "Beta General"), ("kind", "hospital")])
-        .send()
-        .await
-        .expect("post");
+        .post(
+            "/facilities",
+            &[("name", "Beta General"), ("kind", "hospital")],
+        )
+        .await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
     let path = crate::helpers::location(&created);
     assert!(path.starts_with("/facilities/"));
-    assert_eq!(
-        b.client
-            .get(app.url(&path))
-            .send()
-            .await
-            .expect("get")
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(b.get(&path).await.status(), StatusCode::OK);
     for probe in [path.clone(), format!("{path}/edit")] {
-        let r = a.client.get(app.url(&probe)).send().await.expect("get");
+        let r = a.get(&probe).await;
         assert!(
             matches!(r.status(), StatusCode::NOT_FOUND),
             "{probe} must be invisible to another tenant, got {}",
@@ -39,22 +30,10 @@ async fn a_user_cannot_see_or_change_another_tenants_facility() {
         );
     }
     let overwrite = a
-        .client
-        .post(app.url(&path))
-        .form(&[("name", "Hijacked"), ("kind", "clinic")])
-        .send()
-        .await
-        .expect("post");
+        .post(&path, &[("name", "Hijacked"), ("kind", "clinic")])
+        .await;
     assert_eq!(overwrite.status(), StatusCode::NOT_FOUND);
-    let list = a
-        .client
-        .get(app.url("/facilities"))
-        .send()
-        .await
-        .expect("list")
-        .text()
-        .await
-        .expect("body");
+    let list = a.text("/facilities").await;
     assert!(!list.contains("Beta General"));
     // The API answers the same.
     let token = app.token(a.tenant, a.user).await;
@@ -89,20 +68,14 @@ async fn another_tenants_user_page_is_not_found() {
     let app = TestApp::spawn().await;
     let a = app.signed_in("alpha", Role::Admin).await;
     let b = app.signed_in("beta", Role::Admin).await;
-    let r = a
-        .client
-        .get(app.url(&format!("/admin/users/{}", b.user)))
-        .send()
-        .await
-        .expect("get");
+    let r = a.get(&format!("/admin/users/{}", b.user)).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let reset = a
-        .client
-        .post(app.url(&format!("/admin/users/{}/password", b.user)))
-        .form(&[("password", "taken over at last")])
-        .send()
-        .await
-        .expect("post");
+        .post(
+            &format!("/admin/users/{}/password", b.user),
+            &[("password", "taken over at last")],
+        )
+        .await;
     assert_eq!(reset.status(), StatusCode::NOT_FOUND);
 }
 
@@ -261,11 +234,8 @@ async fn another_tenants_user_and_token_are_out_of_reach_through_the_api_and_pag
         .expect("json");
     assert_eq!(list["total"], 1, "only alpha's own user");
     let revoke = a
-        .client
-        .post(app.url(&format!("/account/tokens/{b_token_id}/revoke")))
-        .send()
-        .await
-        .expect("revoke");
+        .post(&format!("/account/tokens/{b_token_id}/revoke"), &[])
+        .await;
     assert_eq!(revoke.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         app.count(
