@@ -11,12 +11,7 @@ async fn me_answers_with_the_tokens_user() {
     let app = TestApp::spawn().await;
     let s = app.signed_in("mercy", Role::Marketer).await;
     let token = app.token(s.tenant, s.user).await;
-    let r = reqwest::Client::new()
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("get");
+    let r = app.api(&token).get("/api/v1/me").await;
     assert_eq!(r.status(), StatusCode::OK);
     let me: Value = r.json().await.expect("json");
     assert_eq!(me["email"], s.email.as_str());
@@ -71,12 +66,7 @@ async fn a_revoked_token_stops_working() {
     };
     let r = s.post(&format!("/account/tokens/{id}/revoke"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let after = reqwest::Client::new()
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("get");
+    let after = app.api(&token).get("/api/v1/me").await;
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -95,12 +85,7 @@ async fn a_token_created_in_the_browser_is_shown_once_and_works() {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
         .collect();
-    let r = reqwest::Client::new()
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("get");
+    let r = app.api(&token).get("/api/v1/me").await;
     assert_eq!(r.status(), StatusCode::OK);
     let later = s.text("/account").await;
     assert!(!later.contains(&token), "never shown again");
@@ -121,47 +106,42 @@ async fn creating_a_facility_answers_201_with_its_id() {
     let app = TestApp::spawn().await;
     let s = app.signed_in("mercy", Role::Admin).await;
     let token = app.token(s.tenant, s.user).await;
-    let client = reqwest::Client::new();
-    let r = client
-        .post(app.url("/api/v1/facilities"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "API Clinic", "kind": "clinic", "state": "wa"}))
-        .send()
-        .await
-        .expect("post");
+    let r = app
+        .api(&token)
+        .post(
+            "/api/v1/facilities",
+            &json!({"name": "API Clinic", "kind": "clinic", "state": "wa"}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let created: Value = r.json().await.expect("json");
     let id = created["id"].as_str().expect("id").to_string();
     assert_eq!(created["state"], "WA");
-    let fetched: Value = client
-        .get(app.url(&format!("/api/v1/facilities/{id}")))
-        .bearer_auth(&token)
-        .send()
+    let fetched: Value = app
+        .api(&token)
+        .get(&format!("/api/v1/facilities/{id}"))
         .await
-        .expect("get")
         .json()
         .await
         .expect("json");
     assert_eq!(fetched["name"], "API Clinic");
-    let patched: Value = client
-        .patch(app.url(&format!("/api/v1/facilities/{id}")))
-        .bearer_auth(&token)
-        .json(&json!({"city": "Seattle", "state": null}))
-        .send()
+    let patched: Value = app
+        .api(&token)
+        .patch(
+            &format!("/api/v1/facilities/{id}"),
+            &json!({"city": "Seattle", "state": null}),
+        )
         .await
-        .expect("patch")
         .json()
         .await
         .expect("json");
     assert_eq!(patched["city"], "Seattle");
     assert_eq!(patched["state"], Value::Null);
     assert_eq!(patched["name"], "API Clinic");
-    let list: Value = client
-        .get(app.url("/api/v1/facilities?q=api"))
-        .bearer_auth(&token)
-        .send()
+    let list: Value = app
+        .api(&token)
+        .get("/api/v1/facilities?q=api")
         .await
-        .expect("get")
         .json()
         .await
         .expect("json");
@@ -198,41 +178,27 @@ async fn bad_json_and_invalid_fields_are_problems_with_details() {
             .and_then(|v| v.to_str().ok()),
         Some("application/problem+json")
     );
-    let invalid = client
-        .post(app.url("/api/v1/facilities"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "", "kind": "castle"}))
-        .send()
-        .await
-        .expect("post");
+    let invalid = app
+        .api(&token)
+        .post("/api/v1/facilities", &json!({"name": "", "kind": "castle"}))
+        .await;
     assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let problem: Value = invalid.json().await.expect("json");
     assert!(
         problem["errors"]["name"].is_string() && problem["errors"]["kind"].is_string(),
         "{problem}"
     );
-    let duplicate = client
-        .post(app.url("/api/v1/facilities"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "Twin"}))
-        .send()
-        .await
-        .expect("post");
+    let duplicate = app
+        .api(&token)
+        .post("/api/v1/facilities", &json!({"name": "Twin"}))
+        .await;
     assert_eq!(duplicate.status(), StatusCode::CREATED);
-    let again = client
-        .post(app.url("/api/v1/facilities"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "twin"}))
-        .send()
-        .await
-        .expect("post");
+    let again = app
+        .api(&token)
+        .post("/api/v1/facilities", &json!({"name": "twin"}))
+        .await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let unknown = client
-        .get(app.url("/api/v1/nothing"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("get");
+    let unknown = app.api(&token).get("/api/v1/nothing").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         unknown
@@ -249,24 +215,15 @@ async fn users_can_be_created_and_changed_through_the_api_by_admins() {
     let s = app.signed_in("mercy", Role::Admin).await;
     let token = app.token(s.tenant, s.user).await;
     let client = reqwest::Client::new();
-    let r = client
-        .post(app.url("/api/v1/users"))
-        .bearer_auth(&token)
-        .json(&json!({"email": "New.Liaison@Mercy.test", "name": "Nia Liaison", "role": "liaison", "password": "twelve chars ok"}))
-        .send()
-        .await
-        .expect("post");
+    let r = app.api(&token).post("/api/v1/users", &json!({"email": "New.Liaison@Mercy.test", "name": "Nia Liaison", "role": "liaison", "password": "twelve chars ok"})).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let user: Value = r.json().await.expect("json");
     assert_eq!(user["email"], "new.liaison@mercy.test");
     let id = user["id"].as_str().expect("id").to_string();
-    let patched: Value = client
-        .patch(app.url(&format!("/api/v1/users/{id}")))
-        .bearer_auth(&token)
-        .json(&json!({"role": "marketer"}))
-        .send()
+    let patched: Value = app
+        .api(&token)
+        .patch(&format!("/api/v1/users/{id}"), &json!({"role": "marketer"}))
         .await
-        .expect("patch")
         .json()
         .await
         .expect("json");
@@ -281,13 +238,13 @@ async fn users_can_be_created_and_changed_through_the_api_by_admins() {
         .await
         .expect("post");
     assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let last_admin = client
-        .patch(app.url(&format!("/api/v1/users/{}", s.user)))
-        .bearer_auth(&token)
-        .json(&json!({"role": "liaison"}))
-        .send()
-        .await
-        .expect("patch");
+    let last_admin = app
+        .api(&token)
+        .patch(
+            &format!("/api/v1/users/{}", s.user),
+            &json!({"role": "liaison"}),
+        )
+        .await;
     assert_eq!(
         last_admin.status(),
         StatusCode::UNPROCESSABLE_ENTITY,

@@ -293,6 +293,15 @@ impl TestApp {
         n
     }
 
+    /// An API client that sends `token`.
+    pub fn api(&self, token: &str) -> Api {
+        Api {
+            client: reqwest::Client::new(),
+            base: self.url(""),
+            token: token.to_string(),
+        }
+    }
+
     /// Creates an API token for `user` and returns its text.
     pub async fn token(&self, tenant: TenantId, user: UserId) -> String {
         let mut tx = tenant_tx(&self.pools.app, tenant).await.expect("tx");
@@ -307,6 +316,44 @@ impl TestApp {
             .expect("token");
         tx.commit().await.expect("commit");
         token
+    }
+}
+
+/// An API client holding one bearer token.
+pub struct Api {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn patch(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .patch(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("PATCH")
     }
 }
 

@@ -199,13 +199,13 @@ async fn an_executive_gets_a_403_problem_from_the_api() {
     let app = TestApp::spawn().await;
     let s = app.signed_in("mercy", Role::Executive).await;
     let token = app.token(s.tenant, s.user).await;
-    let r = reqwest::Client::new()
-        .post(app.url("/api/v1/facilities"))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({"name": "Exec Clinic"}))
-        .send()
-        .await
-        .expect("post");
+    let r = app
+        .api(&token)
+        .post(
+            "/api/v1/facilities",
+            &serde_json::json!({"name": "Exec Clinic"}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         r.headers()

@@ -38,20 +38,18 @@ async fn a_user_cannot_see_or_change_another_tenants_facility() {
     // The API answers the same.
     let token = app.token(a.tenant, a.user).await;
     let id = path.trim_start_matches("/facilities/");
-    let api = reqwest::Client::new()
-        .get(app.url(&format!("/api/v1/facilities/{id}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("get");
+    let api = app
+        .api(&token)
+        .get(&format!("/api/v1/facilities/{id}"))
+        .await;
     assert_eq!(api.status(), StatusCode::NOT_FOUND);
-    let patch = reqwest::Client::new()
-        .patch(app.url(&format!("/api/v1/facilities/{id}")))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({"name": "Hijacked"}))
-        .send()
-        .await
-        .expect("patch");
+    let patch = app
+        .api(&token)
+        .patch(
+            &format!("/api/v1/facilities/{id}"),
+            &serde_json::json!({"name": "Hijacked"}),
+        )
+        .await;
     assert_eq!(patch.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         app.count(
@@ -175,19 +173,9 @@ async fn a_token_with_another_tenants_id_spliced_in_is_refused() {
     let token = app.token(a.tenant, a.user).await;
     let secret = token.rsplit('.').next().unwrap_or_default();
     let forged = format!("rpt_{}.{secret}", b.0.simple());
-    let r = reqwest::Client::new()
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&forged)
-        .send()
-        .await
-        .expect("get");
+    let r = app.api(&forged).get("/api/v1/me").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let ok = reqwest::Client::new()
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("get");
+    let ok = app.api(&token).get("/api/v1/me").await;
     assert_eq!(ok.status(), StatusCode::OK);
 }
 
@@ -207,28 +195,23 @@ async fn another_tenants_user_and_token_are_out_of_reach_through_the_api_and_pag
         tx.commit().await.expect("commit");
         id
     };
-    let client = reqwest::Client::new();
-    let get = client
-        .get(app.url(&format!("/api/v1/users/{}", b.user)))
-        .bearer_auth(&a_token)
-        .send()
-        .await
-        .expect("get");
+    let get = app
+        .api(&a_token)
+        .get(&format!("/api/v1/users/{}", b.user))
+        .await;
     assert_eq!(get.status(), StatusCode::NOT_FOUND);
-    let patch = client
-        .patch(app.url(&format!("/api/v1/users/{}", b.user)))
-        .bearer_auth(&a_token)
-        .json(&serde_json::json!({"active": false}))
-        .send()
-        .await
-        .expect("patch");
+    let patch = app
+        .api(&a_token)
+        .patch(
+            &format!("/api/v1/users/{}", b.user),
+            &serde_json::json!({"active": false}),
+        )
+        .await;
     assert_eq!(patch.status(), StatusCode::NOT_FOUND);
-    let list: serde_json::Value = client
-        .get(app.url("/api/v1/users"))
-        .bearer_auth(&a_token)
-        .send()
+    let list: serde_json::Value = app
+        .api(&a_token)
+        .get("/api/v1/users")
         .await
-        .expect("list")
         .json()
         .await
         .expect("json");

@@ -97,12 +97,7 @@ async fn deactivating_a_user_signs_them_out_and_blocks_sign_in() {
         )
         .await;
     assert_eq!(login.status(), StatusCode::UNAUTHORIZED);
-    let api = reqwest::Client::new()
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("get");
+    let api = app.api(&token).get("/api/v1/me").await;
     assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
 }
 
