@@ -111,9 +111,18 @@ pub fn build(state: AppState) -> anyhow::Result<Router> {
         ))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(state, security_headers))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(csrf);
-    Ok(router.layer(layers))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+    Ok(router.layer(layers.layer(csrf.with_rejection_response(csrf_rejected))))
+}
+
+/// A request from another site that would change something: refused with our 403 page.
+fn csrf_rejected(error: tower_http::csrf::ProtectionError) -> Response {
+    tracing::warn!(reason = ?error, "cross-site request refused");
+    error_page(
+        StatusCode::FORBIDDEN,
+        "Request refused",
+        "This form was sent from another site, so Rapport did not act on it. Open Rapport directly and try again.",
+    )
 }
 
 /// Security headers on every response: a strict CSP without inline script, no framing,

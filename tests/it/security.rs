@@ -19,6 +19,11 @@ async fn a_cross_site_post_is_rejected_and_writes_nothing() {
         .await
         .expect("post");
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body = response.text().await.expect("body");
+    assert!(
+        body.contains("sent from another site"),
+        "a clear page, not a blank 403"
+    );
     assert_eq!(
         app.count(s.tenant, "select count(*) from facilities").await,
         0
