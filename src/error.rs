@@ -194,17 +194,25 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Maps a unique-constraint violation named `constraint` to a field error.
+/// Maps a violation of one of the named constraints to its field error; anything else stays
+/// an error (internal, logged once).
+pub fn on_constraints(e: sqlx::Error, map: &[(&str, &'static str, &str)]) -> AppError {
+    if let sqlx::Error::Database(db) = &e
+        && let Some((_, field, message)) = map
+            .iter()
+            .find(|(name, _, _)| db.constraint() == Some(*name))
+    {
+        return AppError::field(field, *message);
+    }
+    AppError::from(e)
+}
+
+/// Maps a violation of `constraint` to a field error on `field`.
 pub fn on_constraint(
     e: sqlx::Error,
     constraint: &str,
     field: &'static str,
     message: &str,
 ) -> AppError {
-    if let sqlx::Error::Database(db) = &e
-        && db.constraint() == Some(constraint)
-    {
-        return AppError::field(field, message);
-    }
-    AppError::from(e)
+    on_constraints(e, &[(constraint, field, message)])
 }

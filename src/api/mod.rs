@@ -3,6 +3,7 @@
 
 mod extract;
 mod facilities;
+mod stakeholders;
 mod users;
 
 pub use extract::{Json, Path, Query};
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .merge(facilities::router())
         .merge(users::router())
+        .merge(stakeholders::router())
         .fallback(|| async { crate::error::ApiError(crate::error::AppError::NotFound) })
 }
 
@@ -31,11 +33,13 @@ pub fn router() -> Router<AppState> {
 #[openapi(
     info(title = "Rapport API", description = "Relationship management for health systems. Authenticate with `Authorization: Bearer <token>`; create tokens under Account in the app or with `rapport token create`."),
     paths(me, facilities::list, facilities::create, facilities::show, facilities::update,
-          users::list, users::create, users::show, users::update),
+          users::list, users::create, users::show, users::update,
+          stakeholders::list, stakeholders::create, stakeholders::show, stakeholders::replace,
+          stakeholders::archive, stakeholders::restore),
     components(schemas(Me, crate::error::Problem, Role)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "account"), (name = "facilities"), (name = "users"))
+    tags((name = "account"), (name = "facilities"), (name = "users"), (name = "stakeholders"))
 )]
 pub struct ApiDoc;
 

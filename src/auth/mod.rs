@@ -96,6 +96,15 @@ impl CurrentUser {
         self.require(&[Role::Admin])
     }
 
+    /// Fails with 403 for read-only roles (executives).
+    pub fn require_book_editor(&self) -> AppResult<()> {
+        if self.role.can_edit_book() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }

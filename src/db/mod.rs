@@ -5,6 +5,8 @@
 pub mod audit;
 pub mod facilities;
 pub mod sessions;
+pub mod stakeholders;
+pub mod taxonomy;
 pub mod tenants;
 pub mod throttle;
 pub mod tokens;

@@ -51,3 +51,7 @@ id_type!(
     /// A hospital, clinic or site of the workspace.
     FacilityId
 );
+id_type!(
+    /// A person the workspace cares about.
+    StakeholderId
+);

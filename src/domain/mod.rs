@@ -3,10 +3,16 @@
 
 mod facility;
 mod ids;
+mod npi;
 mod role;
+mod stakeholder;
 mod text;
 
 pub use facility::{FacilityDraft, FacilityInput, FacilityKind};
-pub use ids::{FacilityId, TenantId, UserId};
+pub use ids::{FacilityId, StakeholderId, TenantId, UserId};
+pub use npi::{Npi, check_digit as npi_check_digit};
 pub use role::Role;
+pub use stakeholder::{
+    Channel, StakeholderDraft, StakeholderInput, StakeholderKind, Tier, clean_tags, valid_phone,
+};
 pub use text::{Email, NewPassword, Slug, clean_optional, clean_required};

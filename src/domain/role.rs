@@ -43,6 +43,11 @@ impl Role {
             .find(|r| r.as_str() == s.trim().to_ascii_lowercase())
     }
 
+    /// Keeps the relationship book: stakeholders, organizations, feedback. Executives read.
+    pub fn can_edit_book(self) -> bool {
+        self != Role::Executive
+    }
+
     /// Workspace administration: users, facilities, audit log.
     pub fn can_administer(self) -> bool {
         self == Role::Admin

@@ -157,9 +157,11 @@ pub async fn connect_pools(
     })
 }
 
-/// Runs the migrations in `migrations/` as the owner (sqlx holds an advisory lock meanwhile).
+/// Runs the migrations in `migrations/` as the owner (sqlx holds an advisory lock meanwhile),
+/// then loads the reference data compiled into the binary.
 pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
     sqlx::migrate!("./migrations").run(owner).await?;
+    crate::db::taxonomy::load(owner).await?;
     Ok(())
 }
 

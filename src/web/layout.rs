@@ -51,7 +51,7 @@ impl Layout {
                 heading: "Relationships",
                 links: vec![
                     link("my", "My stakeholders", "/my-stakeholders", true),
-                    link("stakeholders", "Stakeholders", "/stakeholders", true),
+                    link("stakeholders", "Stakeholders", "/stakeholders", false),
                     link("organizations", "Organizations", "/organizations", true),
                     link("facilities", "Facilities", "/facilities", false),
                     link("champions", "Influence & champions", "/champions", true),

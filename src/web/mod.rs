@@ -11,6 +11,7 @@ mod layout;
 mod login;
 mod pager;
 mod soon;
+mod stakeholders;
 mod users;
 
 pub use extract::{Form, Path, Query};
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(login::router())
         .merge(home::router())
         .merge(facilities::router())
+        .merge(stakeholders::router())
         .merge(users::router())
         .merge(account::router())
         .merge(audit::router())

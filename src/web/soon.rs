@@ -32,12 +32,6 @@ const AREAS: &[Area] = &[
         will_do: "Your book of stakeholders by priority, with overdue follow-ups first.",
     },
     Area {
-        key: "stakeholders",
-        path: "/stakeholders",
-        title: "Stakeholders",
-        will_do: "Physicians, clinicians, executives, staff and community leaders: search by name, NPI, specialty or tag; filter, sort, merge duplicates, export to CSV.",
-    },
-    Area {
         key: "organizations",
         path: "/organizations",
         title: "Organizations",

@@ -346,6 +346,16 @@ impl Api {
             .expect("POST")
     }
 
+    pub async fn put(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("PUT")
+    }
+
     pub async fn patch(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client
             .patch(format!("{}{path}", self.base))

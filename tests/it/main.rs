@@ -7,5 +7,6 @@ mod embedded;
 mod facilities;
 mod helpers;
 mod security;
+mod stakeholders;
 mod tenancy;
 mod users;

@@ -1,6 +1,8 @@
 //! The demo workspace: one user per role with a known password, and a few facilities, so a
 //! new install has something to sign in to. `rapport demo` refreshes it.
 
+mod book;
+
 use crate::auth::password::Hasher;
 use crate::db::{self, audit::Actor};
 use crate::domain::{Email, FacilityInput, FacilityKind, Role, Slug};
@@ -105,6 +107,7 @@ pub async fn ensure(pools: &Pools, hasher: &Hasher) -> anyhow::Result<()> {
         };
         db::facilities::create_audited(&mut tx, &actor, &input).await?;
     }
+    book::ensure(&mut tx, &actor).await?;
     tx.commit().await?;
     Ok(())
 }

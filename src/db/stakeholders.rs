@@ -1,0 +1,466 @@
+//! Stakeholders: the people of the relationship book.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+
+use super::audit::Actor;
+use crate::domain::{StakeholderId, StakeholderInput, StakeholderKind, Tier};
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct StakeholderRow {
+    pub id: StakeholderId,
+    pub kind: String,
+    pub prefix: Option<String>,
+    pub first_name: String,
+    pub middle_name: Option<String>,
+    pub last_name: String,
+    pub suffix: Option<String>,
+    pub credentials: Option<String>,
+    pub npi: Option<String>,
+    pub taxonomy_code: Option<String>,
+    pub specialty: Option<String>,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub preferred_channel: Option<String>,
+    pub best_contact_times: Option<String>,
+    pub do_not_contact: bool,
+    pub tier: Option<String>,
+    pub tags: Vec<String>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl StakeholderRow {
+    /// "Dr. Ana M. Ruiz Jr., MD": how the person is addressed in lists and headings.
+    pub fn display_name(&self) -> String {
+        let mut name = String::new();
+        for part in [
+            self.prefix.as_deref(),
+            Some(self.first_name.as_str()),
+            self.middle_name.as_deref(),
+            Some(self.last_name.as_str()),
+            self.suffix.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if !name.is_empty() {
+                name.push(' ');
+            }
+            name.push_str(part);
+        }
+        if let Some(c) = &self.credentials {
+            name.push_str(", ");
+            name.push_str(c);
+        }
+        name
+    }
+
+    /// "Ruiz, Ana": for sorted lists and CSV.
+    pub fn sort_name(&self) -> String {
+        format!("{}, {}", self.last_name, self.first_name)
+    }
+
+    pub fn kind_label(&self) -> &'static str {
+        StakeholderKind::parse(&self.kind)
+            .map(StakeholderKind::label)
+            .unwrap_or("Other")
+    }
+
+    pub fn channel_label(&self) -> Option<&'static str> {
+        self.preferred_channel
+            .as_deref()
+            .and_then(crate::domain::Channel::parse)
+            .map(|c| c.label())
+    }
+
+    pub fn archived(&self) -> bool {
+        self.status == "archived"
+    }
+}
+
+const COLUMNS: &str =
+    "s.id, s.kind, s.prefix, s.first_name, s.middle_name, s.last_name, s.suffix, s.credentials,
+    s.npi, s.taxonomy_code, t.display_name as specialty, s.emails, s.phones, s.preferred_channel,
+    s.best_contact_times, s.do_not_contact, s.tier, s.tags, s.status, s.created_at, s.updated_at";
+const FROM: &str = "stakeholders s left join taxonomy t on t.code = s.taxonomy_code";
+
+pub const NPI_KEY: &str = "stakeholders_tenant_npi_key";
+pub const TAXONOMY_FKEY: &str = "stakeholders_taxonomy_code_fkey";
+
+/// Database constraints a stakeholder form can run into, as field errors.
+pub const CONSTRAINTS: &[(&str, &str, &str)] = &[
+    (
+        NPI_KEY,
+        "npi",
+        "Another stakeholder in your workspace already has this NPI. Search for it: it may be the same person.",
+    ),
+    (
+        TAXONOMY_FKEY,
+        "taxonomy_code",
+        "Choose a specialty from the list.",
+    ),
+];
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StakeholderSort {
+    #[default]
+    Name,
+    Newest,
+    Tier,
+}
+
+impl StakeholderSort {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "newest" => Self::Newest,
+            "tier" => Self::Tier,
+            _ => Self::Name,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Newest => "newest",
+            Self::Tier => "tier",
+        }
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            Self::Name => "lower(s.last_name), lower(s.first_name), s.id",
+            Self::Newest => "s.created_at desc, s.id",
+            Self::Tier => "s.tier nulls last, lower(s.last_name), lower(s.first_name), s.id",
+        }
+    }
+}
+
+/// What the list shows: search text, filters, sort.
+#[derive(Clone, Debug, Default)]
+pub struct StakeholderFilter {
+    pub q: Option<String>,
+    pub kind: Option<StakeholderKind>,
+    pub tier: Option<Tier>,
+    pub taxonomy_code: Option<String>,
+    pub tag: Option<String>,
+    /// `None`: active and archived.
+    pub archived: Option<bool>,
+    pub sort: StakeholderSort,
+}
+
+fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a StakeholderFilter) {
+    qb.push(" where true");
+    if let Some(q) = &f.q {
+        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() == 10 && digits.len() + 2 >= q.trim().len() {
+            // An NPI: exact match on the unique index.
+            qb.push(" and s.npi = ").push_bind(digits);
+        } else {
+            let pattern = super::like_pattern(&q.to_lowercase());
+            qb.push(" and (s.search_text like ")
+                .push_bind(pattern.clone());
+            qb.push(
+                " or s.taxonomy_code in (select code from taxonomy where lower(display_name) like ",
+            )
+            .push_bind(pattern)
+            .push("))");
+        }
+    }
+    if let Some(kind) = f.kind {
+        qb.push(" and s.kind = ").push_bind(kind.as_str());
+    }
+    if let Some(tier) = f.tier {
+        qb.push(" and s.tier = ").push_bind(tier.as_str());
+    }
+    if let Some(code) = &f.taxonomy_code {
+        qb.push(" and s.taxonomy_code = ").push_bind(code);
+    }
+    if let Some(tag) = &f.tag {
+        // Tags keep their spelling; match them without regard to case.
+        qb.push(" and exists (select 1 from unnest(s.tags) tag where lower(tag) = lower(")
+            .push_bind(tag)
+            .push("))");
+    }
+    match f.archived {
+        Some(true) => {
+            qb.push(" and s.status = 'archived'");
+        }
+        Some(false) => {
+            qb.push(" and s.status = 'active'");
+        }
+        None => {}
+    }
+}
+
+pub async fn list(
+    conn: &mut PgConnection,
+    filter: &StakeholderFilter,
+    page: super::PageRequest,
+) -> sqlx::Result<super::Page<StakeholderRow>> {
+    super::fetch_page(
+        conn,
+        COLUMNS,
+        FROM,
+        |qb| push_filters(qb, filter),
+        filter.sort.order_by(),
+        page,
+    )
+    .await
+}
+
+/// Every row the filter matches, up to `limit` (for CSV export).
+pub async fn export(
+    conn: &mut PgConnection,
+    filter: &StakeholderFilter,
+    limit: i64,
+) -> sqlx::Result<Vec<StakeholderRow>> {
+    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from {FROM}"));
+    push_filters(&mut qb, filter);
+    qb.push(" order by ")
+        .push(filter.sort.order_by())
+        .push(" limit ")
+        .push_bind(limit);
+    qb.build_query_as().fetch_all(conn).await
+}
+
+pub async fn find(
+    conn: &mut PgConnection,
+    id: StakeholderId,
+) -> sqlx::Result<Option<StakeholderRow>> {
+    sqlx::query_as(&format!("select {COLUMNS} from {FROM} where s.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The distinct tags in use, most used first (for filter menus and suggestions).
+pub async fn tags(conn: &mut PgConnection) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select min(tag) from stakeholders, unnest(tags) tag group by lower(tag) order by count(*) desc, min(tag) limit 200",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+fn audit_view(s: &StakeholderInput) -> serde_json::Value {
+    serde_json::json!({
+        "kind": s.kind.as_str(), "prefix": s.prefix, "first_name": s.first_name, "middle_name": s.middle_name,
+        "last_name": s.last_name, "suffix": s.suffix, "credentials": s.credentials,
+        "npi": s.npi.as_ref().map(|n| n.as_str()), "taxonomy_code": s.taxonomy_code,
+        "emails": s.emails, "phones": s.phones, "preferred_channel": s.preferred_channel.map(|c| c.as_str()),
+        "best_contact_times": s.best_contact_times, "do_not_contact": s.do_not_contact,
+        "tier": s.tier.map(|t| t.as_str()), "tags": s.tags,
+    })
+}
+
+fn row_view(r: &StakeholderRow) -> serde_json::Value {
+    serde_json::json!({
+        "kind": r.kind, "prefix": r.prefix, "first_name": r.first_name, "middle_name": r.middle_name,
+        "last_name": r.last_name, "suffix": r.suffix, "credentials": r.credentials, "npi": r.npi,
+        "taxonomy_code": r.taxonomy_code, "emails": r.emails, "phones": r.phones,
+        "preferred_channel": r.preferred_channel, "best_contact_times": r.best_contact_times,
+        "do_not_contact": r.do_not_contact, "tier": r.tier, "tags": r.tags,
+    })
+}
+
+fn bind_input<'q>(
+    q: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    s: &'q StakeholderInput,
+) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+    q.bind(s.kind.as_str())
+        .bind(&s.prefix)
+        .bind(&s.first_name)
+        .bind(&s.middle_name)
+        .bind(&s.last_name)
+        .bind(&s.suffix)
+        .bind(&s.credentials)
+        .bind(s.npi.as_ref().map(|n| n.as_str()))
+        .bind(&s.taxonomy_code)
+        .bind(&s.emails)
+        .bind(&s.phones)
+        .bind(s.preferred_channel.map(|c| c.as_str()))
+        .bind(&s.best_contact_times)
+        .bind(s.do_not_contact)
+        .bind(s.tier.map(|t| t.as_str()))
+        .bind(&s.tags)
+}
+
+/// Creates a stakeholder and records the audit event, in the caller's transaction.
+pub async fn create_audited(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    s: &StakeholderInput,
+) -> sqlx::Result<StakeholderId> {
+    let id = StakeholderId::new();
+    let q = sqlx::query(
+        "insert into stakeholders (kind, prefix, first_name, middle_name, last_name, suffix, credentials, npi,
+            taxonomy_code, emails, phones, preferred_channel, best_contact_times, do_not_contact, tier, tags,
+            tenant_id, id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+    );
+    bind_input(q, s)
+        .bind(actor.tenant_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    super::audit::record(
+        conn,
+        actor,
+        "stakeholder.create",
+        "stakeholder",
+        Some(id.to_string()),
+        audit_view(s),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Updates a stakeholder with an audit event of the changed fields; false when not found.
+pub async fn update_audited(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: StakeholderId,
+    s: &StakeholderInput,
+) -> sqlx::Result<bool> {
+    let Some(before) = find(&mut *conn, id).await? else {
+        return Ok(false);
+    };
+    let q = sqlx::query(
+        "update stakeholders set kind = $1, prefix = $2, first_name = $3, middle_name = $4, last_name = $5,
+            suffix = $6, credentials = $7, npi = $8, taxonomy_code = $9, emails = $10, phones = $11,
+            preferred_channel = $12, best_contact_times = $13, do_not_contact = $14, tier = $15, tags = $16,
+            updated_at = now()
+         where id = $17",
+    );
+    bind_input(q, s).bind(id).execute(&mut *conn).await?;
+    let changes = super::audit::diff(&row_view(&before), &audit_view(s));
+    super::audit::record(
+        conn,
+        actor,
+        "stakeholder.update",
+        "stakeholder",
+        Some(id.to_string()),
+        changes,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Archives or restores; false when not found or already in that state.
+pub async fn set_archived(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: StakeholderId,
+    archived: bool,
+) -> sqlx::Result<bool> {
+    let status = if archived { "archived" } else { "active" };
+    let done = sqlx::query(
+        "update stakeholders set status = $2, updated_at = now() where id = $1 and status <> $2",
+    )
+    .bind(id)
+    .bind(status)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let action = if archived {
+        "stakeholder.archive"
+    } else {
+        "stakeholder.restore"
+    };
+    super::audit::record(
+        conn,
+        actor,
+        action,
+        "stakeholder",
+        Some(id.to_string()),
+        serde_json::json!({ "status": status }),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// A change applied to many stakeholders at once.
+#[derive(Clone, Debug)]
+pub enum BulkChange {
+    AddTag(String),
+    RemoveTag(String),
+    SetTier(Option<Tier>),
+    Archive,
+    Restore,
+}
+
+/// Applies `change` to `ids` (those that exist in this tenant); one audit event per record.
+pub async fn bulk_audited(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    ids: &[StakeholderId],
+    change: &BulkChange,
+) -> sqlx::Result<u64> {
+    let ids: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
+    let (sql, value, action, changes): (&str, Option<String>, &str, serde_json::Value) = match change {
+        BulkChange::AddTag(tag) => (
+            "update stakeholders set tags = array_append(tags, $2), updated_at = now()
+             where id = any($1) and not exists (select 1 from unnest(tags) t where lower(t) = lower($2))
+             returning id",
+            Some(tag.clone()),
+            "stakeholder.tag_add",
+            serde_json::json!({ "tag": tag }),
+        ),
+        BulkChange::RemoveTag(tag) => (
+            "update stakeholders set tags = array(select t from unnest(tags) t where lower(t) <> lower($2)), updated_at = now()
+             where id = any($1) and exists (select 1 from unnest(tags) t where lower(t) = lower($2))
+             returning id",
+            Some(tag.clone()),
+            "stakeholder.tag_remove",
+            serde_json::json!({ "tag": tag }),
+        ),
+        BulkChange::SetTier(tier) => (
+            "update stakeholders set tier = $2, updated_at = now() where id = any($1) and tier is distinct from $2 returning id",
+            tier.map(|t| t.as_str().to_string()),
+            "stakeholder.update",
+            serde_json::json!({ "tier": tier.map(|t| t.as_str()) }),
+        ),
+        BulkChange::Archive => (
+            "update stakeholders set status = 'archived', updated_at = now() where id = any($1) and status <> 'archived' and $2::text is null returning id",
+            None,
+            "stakeholder.archive",
+            serde_json::json!({ "status": "archived" }),
+        ),
+        BulkChange::Restore => (
+            "update stakeholders set status = 'active', updated_at = now() where id = any($1) and status <> 'active' and $2::text is null returning id",
+            None,
+            "stakeholder.restore",
+            serde_json::json!({ "status": "active" }),
+        ),
+    };
+    let changed: Vec<uuid::Uuid> = sqlx::query_scalar(sql)
+        .bind(&ids)
+        .bind(value)
+        .fetch_all(&mut *conn)
+        .await?;
+    sqlx::query(
+        "insert into audit_events (tenant_id, user_id, action, entity, entity_id, ip, request_id, changes)
+         select $1, $2, $3, 'stakeholder', id::text, $4::inet, $5, $6 || jsonb_build_object('bulk', true)
+         from unnest($7::uuid[]) id",
+    )
+    .bind(actor.tenant_id)
+    .bind(actor.user_id)
+    .bind(action)
+    .bind(actor.ip.map(|ip| ip.to_string()))
+    .bind(&actor.request_id)
+    .bind(changes)
+    .bind(&changed)
+    .execute(conn)
+    .await?;
+    Ok(changed.len() as u64)
+}
+
+pub async fn count_active(conn: &mut PgConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from stakeholders where status = 'active'")
+        .fetch_one(conn)
+        .await
+}
