@@ -390,13 +390,55 @@ async function main() {
       }
     });
 
-    await step('6. sign out, then /facilities needs login', async () => {
+    await step('6. search and filter stakeholders', async () => {
+      await act('click the "Stakeholders" link in the sidebar', page, () =>
+        page.locator('.sidebar').getByRole('link', { name: 'Stakeholders', exact: true }).click(),
+      );
+      await expectVisible(page.getByRole('heading', { level: 1, name: 'Stakeholders', exact: true }), 'the heading "Stakeholders"', page);
+      await act('search for "cardiovascular"', page, async () => {
+        await page.getByRole('searchbox', { name: 'Search' }).fill('cardiovascular');
+        await page.getByRole('button', { name: 'Search', exact: true }).click();
+      });
+      await expectVisible(page.getByRole('cell', { name: /Cardiovascular Disease Physician/ }).first(), 'a cardiologist in the results', page);
+      await act('filter to tier A', page, async () => {
+        await page.getByLabel('Tier', { exact: true }).selectOption('A');
+        await page.getByRole('button', { name: 'Search', exact: true }).click();
+      });
+      const url = new URL(page.url());
+      if (url.searchParams.get('tier') !== 'A' || url.searchParams.get('q') !== 'cardiovascular') {
+        fail(`expected the search and the tier filter in the address, got ${page.url()}`);
+      }
+      await shot(page, '06-stakeholder-search.png');
+    });
+
+    await step('7. create a physician with an NPI', async () => {
+      await act('open the new stakeholder form', page, () => page.goto('/stakeholders/new'));
+      await act('fill the form', page, async () => {
+        await page.getByLabel('First name').fill('Noor');
+        await page.getByLabel('Last name').fill(`Haddad`);
+        await page.getByLabel('Credentials').fill('MD');
+        await page.getByLabel('NPI').fill('1234567890');
+        await page.getByLabel('Specialty').selectOption({ label: 'Cardiovascular Disease Physician' });
+        await page.getByRole('button', { name: 'Create stakeholder' }).click();
+      });
+      await expectVisible(page.getByText('its check digit does not match'), 'the NPI check-digit error next to the field', page);
+      await act('correct the NPI', page, async () => {
+        await page.getByLabel('NPI').fill('1234567893');
+        await page.getByRole('button', { name: 'Create stakeholder' }).click();
+      });
+      await expectVisible(page.getByRole('heading', { level: 1, name: `Noor Haddad, MD` }), 'the new physician\'s page', page);
+      await act('search by NPI', page, () => page.goto('/stakeholders?q=1234567893'));
+      await expectVisible(page.getByRole('link', { name: `Haddad, Noor` }), 'the physician found by NPI', page);
+      await shot(page, '07-stakeholder-created.png');
+    });
+
+    await step('8. sign out, then /facilities needs login', async () => {
       await act('click "Sign out"', page, () =>
         page.getByRole('button', { name: 'Sign out', exact: true }).click(),
       );
       await expectVisible(page.getByRole('button', { name: 'Sign in', exact: true }), 'the "Sign in" button after signing out', page);
       await expectVisible(page.getByText('You have been signed out').first(), 'the text "You have been signed out"', page);
-      await shot(page, '06-signed-out.png');
+      await shot(page, '08-signed-out.png');
       await act('open /facilities', page, () => page.goto('/facilities'));
       await expectPath(page, '/login', 'a redirect to /login for /facilities after signing out');
     });

@@ -1,7 +1,5 @@
 -- Stakeholders and the NUCC taxonomy they point at.
 
-create extension if not exists pg_trgm;
-
 -- Reference data shared by every tenant (a Citus reference table): loaded by the app after
 -- migrations from the code set compiled into the binary.
 create table taxonomy (
@@ -12,14 +10,7 @@ create table taxonomy (
   display_name text not null,
   section text not null
 );
-create index taxonomy_display_trgm on taxonomy using gin (lower(display_name) gin_trgm_ops);
 grant select on taxonomy to rapport_app;
-
--- array_to_string is only STABLE (element output functions may read settings); for text[]
--- it is immutable, which a generated column needs.
-create function text_array_join(text[]) returns text
-  language sql immutable parallel safe
-  as $$ select array_to_string($1, ' ') $$;
 
 create table stakeholders (
   tenant_id uuid not null references tenants (id),
@@ -42,24 +33,36 @@ create table stakeholders (
   tier text check (tier in ('A', 'B', 'C')),
   tags text[] not null default '{}',
   status text not null default 'active' check (status in ('active', 'archived')),
-  -- What the search box matches: names, NPI, credentials and tags, lower-cased.
-  search_text text generated always as (
-    lower(first_name || ' ' || coalesce(middle_name || ' ', '') || last_name || ' ' ||
-          coalesce(npi, '') || ' ' || coalesce(credentials, '') || ' ' ||
-          text_array_join(tags))
-  ) stored,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   primary key (tenant_id, id)
 );
 create unique index stakeholders_tenant_npi_key on stakeholders (tenant_id, npi) where npi is not null;
-create index stakeholders_search_trgm on stakeholders using gin (search_text gin_trgm_ops);
-create index stakeholders_tags_idx on stakeholders using gin (tags);
 create index stakeholders_name_idx on stakeholders (tenant_id, lower(last_name), lower(first_name), id);
 
 alter table stakeholders enable row level security;
 alter table stakeholders force row level security;
 create policy tenant_isolation on stakeholders
-  using (tenant_id = app_tenant_id()) with check (tenant_id = app_tenant_id());
+  using (tenant_id = (select app_tenant_id())) with check (tenant_id = (select app_tenant_id()));
 grant select, insert, update, delete on stakeholders to rapport_app;
+
+-- The search index: one row per word a stakeholder can be found by (name parts, NPI,
+-- credentials, specialty words, tags as words and as "tag:<whole tag>"), written by the app
+-- with every change. Why not a trigram index on the row: under row-level security PostgreSQL
+-- only uses an index for a condition built from leakproof operators, and LIKE and the trigram
+-- operators are not leakproof, so every search would read the whole tenant. Comparing whole
+-- words and prefixes with = >= < is leakproof, so these lookups stay index range scans.
+create table stakeholder_terms (
+  tenant_id uuid not null,
+  term text collate "C" not null,
+  stakeholder_id uuid not null,
+  primary key (tenant_id, term, stakeholder_id),
+  foreign key (tenant_id, stakeholder_id) references stakeholders (tenant_id, id) on delete cascade
+);
+create index stakeholder_terms_stakeholder_idx on stakeholder_terms (tenant_id, stakeholder_id, term);
+alter table stakeholder_terms enable row level security;
+alter table stakeholder_terms force row level security;
+create policy tenant_isolation on stakeholder_terms
+  using (tenant_id = (select app_tenant_id())) with check (tenant_id = (select app_tenant_id()));
+grant select, insert, update, delete on stakeholder_terms to rapport_app;
 create index stakeholders_taxonomy_idx on stakeholders (tenant_id, taxonomy_code);

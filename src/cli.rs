@@ -48,6 +48,18 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Add generated stakeholders to a workspace (for benchmarks and load tests).
+    Generate {
+        /// Workspace slug; created if missing.
+        #[arg(long)]
+        tenant: String,
+        /// How many stakeholders to add.
+        #[arg(long, default_value_t = 50_000)]
+        stakeholders: usize,
+        /// The same seed makes the same people.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -146,6 +158,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Command::Tenant { action } => tenant(&database, action).await,
             Command::User { action } => user(&database, action).await,
             Command::Token { action } => token(&database, action).await,
+            Command::Generate {
+                tenant,
+                stakeholders,
+                seed,
+            } => generate(&database, &tenant, stakeholders, seed).await,
         }
     }
     .await;
@@ -315,6 +332,30 @@ async fn user(database: &Database, action: UserAction) -> anyhow::Result<()> {
     if generated {
         println!("password (shown once): {}", password.expose());
     }
+    Ok(())
+}
+
+async fn generate(database: &Database, slug: &str, count: usize, seed: u64) -> anyhow::Result<()> {
+    let slug = Slug::parse(slug).map_err(|e| anyhow::anyhow!("--tenant: {e}"))?;
+    let mut owner = database.pools.owner.acquire().await?;
+    let tenant = match db::tenants::find_by_slug(&mut owner, slug.as_str()).await? {
+        Some(t) => t,
+        None => {
+            db::tenants::create(&mut owner, &slug, &format!("{} (generated)", slug.as_str()))
+                .await?
+        }
+    };
+    drop(owner);
+    let started = std::time::Instant::now();
+    let people = demo::people_seeded(count, seed);
+    let mut tx = tenant_tx(&database.pools.app, tenant.id).await?;
+    let added = db::stakeholders::insert_many(&mut tx, &cli_actor(tenant.id), &people).await?;
+    tx.commit().await?;
+    println!(
+        "added {added} stakeholders to {} in {:.1} s",
+        tenant.slug,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

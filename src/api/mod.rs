@@ -63,7 +63,10 @@ async fn openapi() -> impl IntoResponse {
 #[derive(Serialize, ToSchema)]
 pub struct ListOf<T> {
     pub items: Vec<T>,
+    /// Matching rows, counted up to 10,000.
     pub total: i64,
+    /// True when more than 10,000 rows match (then `total` is 10,000).
+    pub total_capped: bool,
     pub page: i64,
     pub per_page: i64,
 }
@@ -73,6 +76,7 @@ impl<T> From<crate::db::Page<T>> for ListOf<T> {
         Self {
             items: page.items,
             total: page.total,
+            total_capped: page.total_capped,
             page: page.page,
             per_page: page.per_page,
         }

@@ -39,11 +39,18 @@ impl PageRequest {
     }
 }
 
+/// Counting stops here: "10,000+" is as useful to a person as the exact number, and an
+/// exact count of a large tenant reads every row.
+pub const COUNT_CAP: i64 = 10_000;
+
 /// A page of rows plus the total count for pagination.
 #[derive(Debug)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// The number of matching rows, at most [`COUNT_CAP`].
     pub total: i64,
+    /// True when more than [`COUNT_CAP`] rows match.
+    pub total_capped: bool,
     pub page: i64,
     pub per_page: i64,
 }
@@ -58,6 +65,7 @@ impl<T> Page<T> {
         Page {
             items: self.items.into_iter().map(f).collect(),
             total: self.total,
+            total_capped: self.total_capped,
             page: self.page,
             per_page: self.per_page,
         }
@@ -78,9 +86,13 @@ pub async fn fetch_page<'a, T>(
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
-    let mut count = QueryBuilder::new(format!("select count(*) from {from}"));
+    let mut count = QueryBuilder::new(format!("select count(*) from (select 1 from {from}"));
     filters(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    count
+        .push(" limit ")
+        .push_bind(COUNT_CAP + 1)
+        .push(") capped");
+    let counted: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
     let mut rows = QueryBuilder::new(format!("select {columns} from {from}"));
     filters(&mut rows);
     rows.push(" order by ")
@@ -92,7 +104,8 @@ where
     let items = rows.build_query_as().fetch_all(&mut *conn).await?;
     Ok(Page {
         items,
-        total,
+        total: counted.min(COUNT_CAP),
+        total_capped: counted > COUNT_CAP,
         page: page.page,
         per_page: page.per_page,
     })

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::audit::Actor;
+use crate::domain::search::{self, StakeholderText};
 use crate::domain::{StakeholderId, StakeholderInput, StakeholderKind, Tier};
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
@@ -158,14 +159,27 @@ fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a StakeholderFilte
             // An NPI: exact match on the unique index.
             qb.push(" and s.npi = ").push_bind(digits);
         } else {
-            let pattern = super::like_pattern(&q.to_lowercase());
-            qb.push(" and (s.search_text like ")
-                .push_bind(pattern.clone());
-            qb.push(
-                " or s.taxonomy_code in (select code from taxonomy where lower(display_name) like ",
-            )
-            .push_bind(pattern)
-            .push("))");
+            let words = search::query_words(q);
+            if words.is_empty() {
+                // Only punctuation: nothing can match.
+                qb.push(" and false");
+            } else {
+                // Every word must start some term of the stakeholder (prefix ranges over the
+                // search terms, intersected), collected once into an array so the rows are
+                // then fetched by primary key.
+                qb.push(" and s.id = any(array(");
+                for (i, word) in words.into_iter().enumerate() {
+                    if i > 0 {
+                        qb.push(" intersect ");
+                    }
+                    let upper = format!("{word}\u{10FFFF}");
+                    qb.push("select stakeholder_id from stakeholder_terms where term >= ")
+                        .push_bind(word)
+                        .push(" and term < ")
+                        .push_bind(upper);
+                }
+                qb.push("))");
+            }
         }
     }
     if let Some(kind) = f.kind {
@@ -235,10 +249,17 @@ pub async fn find(
         .await
 }
 
-/// The distinct tags in use, most used first (for filter menus and suggestions).
+/// The distinct tags in use, lower-cased, alphabetical (for the filter menu). A loose index
+/// scan over the `tag:` search terms: one index probe per distinct tag, however many people.
 pub async fn tags(conn: &mut PgConnection) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
-        "select min(tag) from stakeholders, unnest(tags) tag group by lower(tag) order by count(*) desc, min(tag) limit 200",
+        "with recursive tags(term) as (
+           (select term from stakeholder_terms where term >= 'tag:' and term < 'tag;' order by term limit 1)
+           union all
+           select (select t.term from stakeholder_terms t where t.term > g.term and t.term < 'tag;' order by t.term limit 1)
+           from tags g where g.term is not null
+         )
+         select substr(term, 5) from tags where term is not null limit 500",
     )
     .fetch_all(conn)
     .await
@@ -287,6 +308,68 @@ fn bind_input<'q>(
         .bind(&s.tags)
 }
 
+/// Rewrites the search terms of `ids` from their current rows (after any change to names,
+/// NPI, credentials, specialty or tags), in the caller's transaction.
+pub async fn refresh_terms(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    ids: &[uuid::Uuid],
+) -> sqlx::Result<()> {
+    #[derive(sqlx::FromRow)]
+    struct Source {
+        id: uuid::Uuid,
+        first_name: String,
+        middle_name: Option<String>,
+        last_name: String,
+        npi: Option<String>,
+        credentials: Option<String>,
+        tags: Vec<String>,
+        specialty: Option<String>,
+    }
+    let rows: Vec<Source> = sqlx::query_as(
+        "select s.id, s.first_name, s.middle_name, s.last_name, s.npi, s.credentials, s.tags, t.display_name as specialty
+         from unnest($1::uuid[]) as ids(id)
+         join stakeholders s on s.id = ids.id
+         left join taxonomy t on t.code = s.taxonomy_code",
+    )
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut terms: Vec<String> = Vec::new();
+    let mut owners: Vec<uuid::Uuid> = Vec::new();
+    for r in &rows {
+        let text = StakeholderText {
+            first_name: &r.first_name,
+            middle_name: r.middle_name.as_deref(),
+            last_name: &r.last_name,
+            npi: r.npi.as_deref(),
+            credentials: r.credentials.as_deref(),
+            tags: &r.tags,
+            specialty: r.specialty.as_deref(),
+        };
+        for term in text.terms() {
+            terms.push(term);
+            owners.push(r.id);
+        }
+    }
+    sqlx::query("delete from stakeholder_terms using unnest($1::uuid[]) as ids(id) where stakeholder_id = ids.id")
+        .bind(ids)
+        .execute(&mut *conn)
+        .await?;
+    for (t, o) in terms.chunks(20_000).zip(owners.chunks(20_000)) {
+        sqlx::query(
+            "insert into stakeholder_terms (tenant_id, term, stakeholder_id)
+             select $1, term, id from unnest($2::text[], $3::uuid[]) as u(term, id) on conflict do nothing",
+        )
+        .bind(actor.tenant_id)
+        .bind(t)
+        .bind(o)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Creates a stakeholder and records the audit event, in the caller's transaction.
 pub async fn create_audited(
     conn: &mut PgConnection,
@@ -305,6 +388,7 @@ pub async fn create_audited(
         .bind(id)
         .execute(&mut *conn)
         .await?;
+    refresh_terms(&mut *conn, actor, &[id.0]).await?;
     super::audit::record(
         conn,
         actor,
@@ -335,6 +419,7 @@ pub async fn update_audited(
          where id = $17",
     );
     bind_input(q, s).bind(id).execute(&mut *conn).await?;
+    refresh_terms(&mut *conn, actor, &[id.0]).await?;
     let changes = super::audit::diff(&row_view(&before), &audit_view(s));
     super::audit::record(
         conn,
@@ -442,6 +527,9 @@ pub async fn bulk_audited(
         .bind(value)
         .fetch_all(&mut *conn)
         .await?;
+    if matches!(change, BulkChange::AddTag(_) | BulkChange::RemoveTag(_)) {
+        refresh_terms(&mut *conn, actor, &changed).await?;
+    }
     sqlx::query(
         "insert into audit_events (tenant_id, user_id, action, entity, entity_id, ip, request_id, changes)
          select $1, $2, $3, 'stakeholder', id::text, $4::inet, $5, $6 || jsonb_build_object('bulk', true)
@@ -463,4 +551,56 @@ pub async fn count_active(conn: &mut PgConnection) -> sqlx::Result<i64> {
     sqlx::query_scalar("select count(*) from stakeholders where status = 'active'")
         .fetch_one(conn)
         .await
+}
+
+/// Inserts many stakeholders at once (generated data sets); one audit event for the batch.
+/// Rows whose NPI the workspace already has are skipped. Returns how many were added.
+pub async fn insert_many(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    people: &[StakeholderInput],
+) -> sqlx::Result<u64> {
+    let mut added = 0;
+    // 18 parameters a row; PostgreSQL allows 65,535 parameters a statement.
+    for chunk in people.chunks(2_000) {
+        let mut qb = QueryBuilder::new(
+            "insert into stakeholders (tenant_id, id, kind, prefix, first_name, middle_name, last_name, suffix,
+                credentials, npi, taxonomy_code, emails, phones, preferred_channel, best_contact_times,
+                do_not_contact, tier, tags) ",
+        );
+        qb.push_values(chunk, |mut b, s| {
+            b.push_bind(actor.tenant_id)
+                .push_bind(StakeholderId::new())
+                .push_bind(s.kind.as_str())
+                .push_bind(&s.prefix)
+                .push_bind(&s.first_name)
+                .push_bind(&s.middle_name)
+                .push_bind(&s.last_name)
+                .push_bind(&s.suffix)
+                .push_bind(&s.credentials)
+                .push_bind(s.npi.as_ref().map(|n| n.as_str()))
+                .push_bind(&s.taxonomy_code)
+                .push_bind(&s.emails)
+                .push_bind(&s.phones)
+                .push_bind(s.preferred_channel.map(|c| c.as_str()))
+                .push_bind(&s.best_contact_times)
+                .push_bind(s.do_not_contact)
+                .push_bind(s.tier.map(|t| t.as_str()))
+                .push_bind(&s.tags);
+        });
+        qb.push(" on conflict (tenant_id, npi) where npi is not null do nothing returning id");
+        let ids: Vec<uuid::Uuid> = qb.build_query_scalar().fetch_all(&mut *conn).await?;
+        refresh_terms(&mut *conn, actor, &ids).await?;
+        added += ids.len() as u64;
+    }
+    super::audit::record(
+        conn,
+        actor,
+        "stakeholder.generate",
+        "stakeholder",
+        None,
+        serde_json::json!({ "rows": added }),
+    )
+    .await?;
+    Ok(added)
 }

@@ -100,12 +100,19 @@ pub async fn all(conn: &mut PgConnection) -> sqlx::Result<Vec<Specialty>> {
         .await
 }
 
-/// The specialties the workspace's stakeholders have (for the list's filter menu).
+/// The specialties the workspace's stakeholders have (for the list's filter menu): a loose
+/// index scan, one probe per distinct code rather than a pass over every stakeholder.
 pub async fn used(conn: &mut PgConnection) -> sqlx::Result<Vec<Specialty>> {
     sqlx::query_as(
-        "select code, display_name, classification, specialization from taxonomy
-         where code in (select distinct taxonomy_code from stakeholders where taxonomy_code is not null)
-         order by display_name",
+        "with recursive codes(code) as (
+           (select taxonomy_code from stakeholders where taxonomy_code is not null order by taxonomy_code limit 1)
+           union all
+           select (select s.taxonomy_code from stakeholders s where s.taxonomy_code > c.code order by s.taxonomy_code limit 1)
+           from codes c where c.code is not null
+         )
+         select t.code, t.display_name, t.classification, t.specialization
+         from codes c join taxonomy t on t.code = c.code
+         order by t.display_name",
     )
     .fetch_all(conn)
     .await

@@ -113,6 +113,21 @@ const TAGS: &[&str] = &[
     "community board",
 ];
 
+/// Syllables for the long tail of surnames in large generated books (a real registry has
+/// hundreds of thousands of distinct surnames; a benchmark over 48 would be unrealistic).
+const HEADS: &[&str] = &[
+    "Ab", "Bal", "Car", "Dar", "El", "Fen", "Gor", "Hal", "Is", "Jar", "Kel", "Lom", "Mar", "Nor",
+    "Ol", "Pen", "Quar", "Ros", "Sal", "Tor", "Ul", "Val", "Wes", "Yar", "Zan", "Bren", "Cas",
+    "Dun", "Ev", "Fair", "Gal", "Har", "Ing", "Kirk", "Lind", "Mc", "Nak", "Os", "Pol", "Rad",
+    "Stan", "Tam", "Ven", "Wil", "Hay", "Mor",
+];
+const TAILS: &[&str] = &[
+    "aro", "bury", "castle", "dale", "ek", "ford", "gren", "ham", "ini", "jian", "kovic", "ley",
+    "mann", "nez", "ova", "pour", "quist", "ridge", "sen", "ton", "uchi", "vik", "well", "yama",
+    "zadeh", "berg", "court", "dottir", "eux", "field", "gaard", "holm", "ivar", "lund", "more",
+    "nell", "ski", "stead", "wood", "worth",
+];
+
 /// A small deterministic generator (SplitMix64): demo data must not need a random crate.
 struct Seq(u64);
 
@@ -147,12 +162,22 @@ fn npi(seq: &mut Seq) -> Option<Npi> {
 
 /// Builds `count` demo stakeholders.
 pub fn people(count: usize) -> Vec<StakeholderInput> {
-    let mut seq = Seq(0x5EED_0000_2026);
+    people_seeded(count, 0x5EED_0000_2026)
+}
+
+/// Builds `count` stakeholders from `seed` (the same seed gives the same people).
+pub fn people_seeded(count: usize, seed: u64) -> Vec<StakeholderInput> {
+    let mut seq = Seq(seed);
     let total_weight: u32 = SPECIALTIES.iter().map(|s| s.3).sum();
     let mut out = Vec::with_capacity(count);
     for i in 0..count {
         let first = *seq.pick(FIRST);
-        let last = *seq.pick(LAST);
+        let last = if count > 1_000 && seq.chance(85) {
+            format!("{}{}", seq.pick(HEADS), seq.pick(TAILS))
+        } else {
+            seq.pick(LAST).to_string()
+        };
+        let last = last.as_str();
         let (kind, code, credentials) = if i % 25 == 7 {
             (
                 StakeholderKind::Executive,

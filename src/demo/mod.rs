@@ -3,6 +3,8 @@
 
 mod book;
 
+pub use book::people_seeded;
+
 use crate::auth::password::Hasher;
 use crate::db::{self, audit::Actor};
 use crate::domain::{Email, FacilityInput, FacilityKind, Role, Slug};

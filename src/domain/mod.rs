@@ -5,6 +5,7 @@ mod facility;
 mod ids;
 mod npi;
 mod role;
+pub mod search;
 mod stakeholder;
 mod text;
 

@@ -7,6 +7,8 @@ pub struct Pager {
     pub page: i64,
     pub pages: i64,
     pub total: i64,
+    /// "10,000+" rather than an exact count.
+    pub total_capped: bool,
     pub first: i64,
     pub last: i64,
     pub prev_href: Option<String>,
@@ -29,10 +31,13 @@ impl Pager {
             page: page.page,
             pages,
             total: page.total,
+            total_capped: page.total_capped,
             first,
             last,
             prev_href: (page.page > 1).then(|| href(page.page - 1)),
-            next_href: (page.page < pages).then(|| href(page.page + 1)),
+            next_href: (page.page < pages
+                || (page.total_capped && page.items.len() as i64 == page.per_page))
+                .then(|| href(page.page + 1)),
         }
     }
 }

@@ -60,7 +60,7 @@ impl ListQuery {
             kind: self.kind.as_deref().and_then(StakeholderKind::parse),
             tier: self.tier.as_deref().and_then(Tier::parse),
             taxonomy_code: text(&self.specialty),
-            tag: text(&self.tag),
+            tag: text(&self.tag).map(|t: String| t.to_lowercase()),
             archived: match self.status.as_deref() {
                 Some("archived") => Some(true),
                 Some("all") => None,

@@ -302,6 +302,33 @@ impl TestApp {
         }
     }
 
+    /// Adds physicians named "Pat <last name>" through the data layer (as an import would).
+    pub async fn add_people(&self, tenant: TenantId, last_names: &[String]) {
+        let people: Vec<rapport::domain::StakeholderInput> = last_names
+            .iter()
+            .map(|last| {
+                rapport::domain::StakeholderDraft {
+                    first_name: "Pat".into(),
+                    last_name: last.clone(),
+                    ..Default::default()
+                }
+                .validate()
+                .expect("valid person")
+            })
+            .collect();
+        let mut tx = tenant_tx(&self.pools.app, tenant).await.expect("tx");
+        let actor = db::audit::Actor {
+            tenant_id: tenant,
+            user_id: None,
+            ip: None,
+            request_id: None,
+        };
+        db::stakeholders::insert_many(&mut tx, &actor, &people)
+            .await
+            .expect("insert");
+        tx.commit().await.expect("commit");
+    }
+
     /// Creates an API token for `user` and returns its text.
     pub async fn token(&self, tenant: TenantId, user: UserId) -> String {
         let mut tx = tenant_tx(&self.pools.app, tenant).await.expect("tx");

@@ -462,16 +462,8 @@ async fn bulk_changes_apply_to_the_selection_and_are_audited_per_record() {
 async fn the_list_paginates_and_searches_literally() {
     let app = TestApp::spawn().await;
     let s = app.signed_in("mercy", Role::Liaison).await;
-    app.owner_exec(
-        s.tenant,
-        &format!(
-            "insert into stakeholders (tenant_id, id, kind, first_name, last_name)
-             select '{}', gen_random_uuid(), 'physician', 'Pat', 'Person' || lpad(i::text, 2, '0')
-             from generate_series(1, 30) i",
-            s.tenant
-        ),
-    )
-    .await;
+    let names: Vec<String> = (1..=30).map(|i| format!("Person{i:02}")).collect();
+    app.add_people(s.tenant, &names).await;
     let page1 = s.text("/stakeholders").await;
     assert!(
         page1.contains("1–25 of 30")
@@ -559,4 +551,67 @@ async fn the_api_creates_filters_replaces_and_archives_stakeholders() {
         )
         .await;
     assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn search_follows_renames_and_tag_changes() {
+    let app = TestApp::spawn().await;
+    let s = app.signed_in("mercy", Role::Liaison).await;
+    let path = add_physician(&s, "Ana", "Ruiz", NPI_A).await;
+    let id = path.trim_start_matches("/stakeholders/").to_string();
+    s.post(
+        &path,
+        &[
+            ("kind", "physician"),
+            ("first_name", "Ana"),
+            ("last_name", "Okafor"),
+            ("npi", NPI_A),
+        ],
+    )
+    .await;
+    assert!(
+        s.text("/stakeholders?q=okafor")
+            .await
+            .contains("Okafor, Ana")
+    );
+    assert!(
+        s.text("/stakeholders?q=ruiz")
+            .await
+            .contains("No stakeholders match")
+    );
+    assert!(
+        s.text("/stakeholders?q=cardiovascular")
+            .await
+            .contains("No stakeholders match"),
+        "the specialty was cleared, so its words no longer find her"
+    );
+    s.post(
+        "/stakeholders/bulk",
+        &[
+            ("id", id.as_str()),
+            ("action", "add_tag"),
+            ("value", "Golf Outing"),
+        ],
+    )
+    .await;
+    assert!(
+        s.text("/stakeholders?tag=golf+outing")
+            .await
+            .contains("Okafor, Ana")
+    );
+    assert!(s.text("/stakeholders?q=golf").await.contains("Okafor, Ana"));
+    s.post(
+        "/stakeholders/bulk",
+        &[
+            ("id", id.as_str()),
+            ("action", "remove_tag"),
+            ("value", "golf outing"),
+        ],
+    )
+    .await;
+    assert!(
+        s.text("/stakeholders?tag=golf+outing")
+            .await
+            .contains("No stakeholders match")
+    );
 }
