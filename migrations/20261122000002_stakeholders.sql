@@ -39,6 +39,7 @@ create table stakeholders (
 );
 create unique index stakeholders_tenant_npi_key on stakeholders (tenant_id, npi) where npi is not null;
 create index stakeholders_name_idx on stakeholders (tenant_id, lower(last_name), lower(first_name), id);
+create index stakeholders_archived_idx on stakeholders (tenant_id, id) where status = 'archived';
 
 alter table stakeholders enable row level security;
 alter table stakeholders force row level security;

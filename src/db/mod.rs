@@ -72,6 +72,29 @@ impl<T> Page<T> {
     }
 }
 
+/// One page of `select {columns} from {from}` with the conditions `filters` pushes.
+pub async fn fetch_rows<'a, T>(
+    conn: &mut PgConnection,
+    columns: &str,
+    from: &str,
+    filters: impl Fn(&mut QueryBuilder<'a, Postgres>),
+    order_by: &str,
+    page: PageRequest,
+) -> sqlx::Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let mut rows = QueryBuilder::new(format!("select {columns} from {from}"));
+    filters(&mut rows);
+    rows.push(" order by ")
+        .push(order_by)
+        .push(" limit ")
+        .push_bind(page.per_page)
+        .push(" offset ")
+        .push_bind(page.offset());
+    rows.build_query_as().fetch_all(conn).await
+}
+
 /// Runs a filtered list twice, `select count(*) from {from}` and `select {columns} from
 /// {from}`, with the same conditions pushed by `filters` (which starts with ` where`),
 /// then orders and cuts out one page. Values only ever travel as bound parameters.
@@ -93,15 +116,7 @@ where
         .push_bind(COUNT_CAP + 1)
         .push(") capped");
     let counted: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
-    let mut rows = QueryBuilder::new(format!("select {columns} from {from}"));
-    filters(&mut rows);
-    rows.push(" order by ")
-        .push(order_by)
-        .push(" limit ")
-        .push_bind(page.per_page)
-        .push(" offset ")
-        .push_bind(page.offset());
-    let items = rows.build_query_as().fetch_all(&mut *conn).await?;
+    let items = fetch_rows(conn, columns, from, filters, order_by, page).await?;
     Ok(Page {
         items,
         total: counted.min(COUNT_CAP),

@@ -151,36 +151,83 @@ pub struct StakeholderFilter {
     pub sort: StakeholderSort,
 }
 
-fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a StakeholderFilter) {
-    qb.push(" where true");
+/// One condition on the search terms: a word the stakeholder has a term starting with, or
+/// an exact term (a whole tag).
+enum TermCond {
+    Prefix(String),
+    Exact(String),
+}
+
+/// The term conditions of a filter (search words and tag), or the NPI a search names.
+fn term_conds(f: &StakeholderFilter) -> (Vec<TermCond>, Option<String>) {
+    let mut conds = Vec::new();
+    let mut npi = None;
     if let Some(q) = &f.q {
         let digits: String = q.chars().filter(char::is_ascii_digit).collect();
         if digits.len() == 10 && digits.len() + 2 >= q.trim().len() {
-            // An NPI: exact match on the unique index.
-            qb.push(" and s.npi = ").push_bind(digits);
+            npi = Some(digits);
         } else {
-            let words = search::query_words(q);
-            if words.is_empty() {
-                // Only punctuation: nothing can match.
-                qb.push(" and false");
-            } else {
-                // Every word must start some term of the stakeholder (prefix ranges over the
-                // search terms, intersected), collected once into an array so the rows are
-                // then fetched by primary key.
-                qb.push(" and s.id = any(array(");
-                for (i, word) in words.into_iter().enumerate() {
-                    if i > 0 {
-                        qb.push(" intersect ");
-                    }
-                    let upper = format!("{word}\u{10FFFF}");
-                    qb.push("select stakeholder_id from stakeholder_terms where term >= ")
-                        .push_bind(word)
-                        .push(" and term < ")
-                        .push_bind(upper);
-                }
-                qb.push("))");
+            conds.extend(search::query_words(q).into_iter().map(TermCond::Prefix));
+        }
+    }
+    if let Some(tag) = &f.tag {
+        conds.push(TermCond::Exact(search::tag_term(tag)));
+    }
+    (conds, npi)
+}
+
+/// The ids of stakeholders meeting every condition: index range scans over the terms,
+/// intersected (only leakproof comparisons, so row-level security keeps the index).
+fn push_term_set<'a>(qb: &mut QueryBuilder<'a, Postgres>, conds: &[TermCond]) {
+    for (i, cond) in conds.iter().enumerate() {
+        if i > 0 {
+            qb.push(" intersect ");
+        }
+        qb.push("select stakeholder_id from stakeholder_terms where ");
+        match cond {
+            TermCond::Prefix(word) => {
+                let upper = format!("{word}\u{10FFFF}");
+                qb.push("term >= ")
+                    .push_bind(word.clone())
+                    .push(" and term < ")
+                    .push_bind(upper);
+            }
+            TermCond::Exact(term) => {
+                qb.push("term = ").push_bind(term.clone());
             }
         }
+    }
+}
+
+/// How the rows meeting the term conditions are fetched: by primary key from a collected
+/// array (few matches), or by walking the name index and probing the terms (many matches,
+/// where the first page is found long before the last match).
+#[derive(Clone, Copy, PartialEq)]
+enum TermMode {
+    Array,
+    SemiJoin,
+}
+
+/// Above this many matches the semi-join walk beats fetching every match by key.
+const DENSE: i64 = 1_500;
+
+fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a StakeholderFilter, mode: TermMode) {
+    qb.push(" where true");
+    let (conds, npi) = term_conds(f);
+    if let Some(npi) = npi {
+        // An NPI: exact match on the unique index.
+        qb.push(" and s.npi = ").push_bind(npi);
+    } else if f.q.is_some() && conds.iter().all(|c| matches!(c, TermCond::Exact(_))) {
+        // A search of only punctuation: nothing can match.
+        qb.push(" and false");
+    }
+    if !conds.is_empty() {
+        match mode {
+            TermMode::Array => qb.push(" and s.id = any(array("),
+            TermMode::SemiJoin => qb.push(" and s.id in ("),
+        };
+        push_term_set(qb, &conds);
+        qb.push(if mode == TermMode::Array { "))" } else { ")" });
     }
     if let Some(kind) = f.kind {
         qb.push(" and s.kind = ").push_bind(kind.as_str());
@@ -190,12 +237,6 @@ fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a StakeholderFilte
     }
     if let Some(code) = &f.taxonomy_code {
         qb.push(" and s.taxonomy_code = ").push_bind(code);
-    }
-    if let Some(tag) = &f.tag {
-        // Tags keep their spelling; match them without regard to case.
-        qb.push(" and exists (select 1 from unnest(s.tags) tag where lower(tag) = lower(")
-            .push_bind(tag)
-            .push("))");
     }
     match f.archived {
         Some(true) => {
@@ -213,15 +254,74 @@ pub async fn list(
     filter: &StakeholderFilter,
     page: super::PageRequest,
 ) -> sqlx::Result<super::Page<StakeholderRow>> {
-    super::fetch_page(
+    let (conds, npi) = term_conds(filter);
+    if conds.is_empty() || npi.is_some() {
+        return super::fetch_page(
+            conn,
+            COLUMNS,
+            FROM,
+            |qb| push_filters(qb, filter, TermMode::Array),
+            filter.sort.order_by(),
+            page,
+        )
+        .await;
+    }
+    // How many stakeholders the words and tag match, from the terms alone (index only).
+    let mut qb = QueryBuilder::new("select count(*) from (");
+    push_term_set(&mut qb, &conds);
+    qb.push(" limit ")
+        .push_bind(super::COUNT_CAP + 1)
+        .push(") m");
+    let matched: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await?;
+    let mode = if matched > DENSE {
+        TermMode::SemiJoin
+    } else {
+        TermMode::Array
+    };
+    let items = super::fetch_rows(
         conn,
         COLUMNS,
         FROM,
-        |qb| push_filters(qb, filter),
+        |qb| push_filters(qb, filter, mode),
         filter.sort.order_by(),
         page,
     )
-    .await
+    .await?;
+    let only_status =
+        filter.kind.is_none() && filter.tier.is_none() && filter.taxonomy_code.is_none();
+    let counted = if only_status && matched <= super::COUNT_CAP {
+        // Archived people are few: count them among the matches and take them off.
+        let archived = match filter.archived {
+            None => 0,
+            Some(_) => {
+                let mut qb = QueryBuilder::new(
+                    "select count(*) from stakeholders s where s.status = 'archived' and s.id in (",
+                );
+                push_term_set(&mut qb, &conds);
+                qb.push(")");
+                qb.build_query_scalar::<i64>().fetch_one(&mut *conn).await?
+            }
+        };
+        match filter.archived {
+            None => matched,
+            Some(true) => archived,
+            Some(false) => matched - archived,
+        }
+    } else {
+        let mut qb = QueryBuilder::new(format!("select count(*) from (select 1 from {FROM}"));
+        push_filters(&mut qb, filter, mode);
+        qb.push(" limit ")
+            .push_bind(super::COUNT_CAP + 1)
+            .push(") capped");
+        qb.build_query_scalar().fetch_one(&mut *conn).await?
+    };
+    Ok(super::Page {
+        items,
+        total: counted.min(super::COUNT_CAP),
+        total_capped: counted > super::COUNT_CAP,
+        page: page.page,
+        per_page: page.per_page,
+    })
 }
 
 /// Every row the filter matches, up to `limit` (for CSV export).
@@ -231,7 +331,7 @@ pub async fn export(
     limit: i64,
 ) -> sqlx::Result<Vec<StakeholderRow>> {
     let mut qb = QueryBuilder::new(format!("select {COLUMNS} from {FROM}"));
-    push_filters(&mut qb, filter);
+    push_filters(&mut qb, filter, TermMode::Array);
     qb.push(" order by ")
         .push(filter.sort.order_by())
         .push(" limit ")

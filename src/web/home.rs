@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
 #[template(path = "home.html")]
 struct HomePage {
     layout: Layout,
+    stakeholders: i64,
     facilities: i64,
     users: i64,
     is_admin: bool,
@@ -28,11 +29,13 @@ struct HomePage {
 
 async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<HomePage> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    let stakeholders = db::stakeholders::count_active(&mut tx).await?;
     let facilities = db::facilities::count_active(&mut tx).await?;
     let users = db::users::count_active(&mut tx).await?;
     tx.commit().await?;
     Ok(HomePage {
         layout: Layout::new(&user, "Home", "home"),
+        stakeholders,
         facilities,
         users,
         is_admin: user.is_admin(),

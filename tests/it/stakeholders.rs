@@ -615,3 +615,45 @@ async fn search_follows_renames_and_tag_changes() {
             .contains("No stakeholders match")
     );
 }
+
+#[tokio::test]
+async fn a_search_matching_thousands_pages_and_counts_exactly() {
+    let app = TestApp::spawn().await;
+    let s = app.signed_in("mercy", Role::Liaison).await;
+    let names: Vec<String> = (1..=1_600).map(|i| format!("Person{i:04}")).collect();
+    app.add_people(s.tenant, &names).await;
+    let body = s.text("/stakeholders?q=pat").await;
+    assert!(
+        body.contains("1–25 of 1600") && body.contains("Person0001, Pat"),
+        "dense search pages in name order"
+    );
+    let last = s.text("/stakeholders?q=pat&page=64").await;
+    assert!(last.contains("1576–1600 of 1600") && last.contains("Person1600, Pat"));
+    let (_, id) = sqlx::query_as::<_, (i64, uuid::Uuid)>(
+        "select 1::int8, id from stakeholders where last_name = 'Person0001'",
+    )
+    .fetch_one(
+        &mut *rapport::postgres::tenant_tx(&app.pools.app, s.tenant)
+            .await
+            .expect("tx"),
+    )
+    .await
+    .expect("id");
+    s.post(&format!("/stakeholders/{id}/archive"), &[]).await;
+    assert!(s.text("/stakeholders?q=pat").await.contains("1–25 of 1599"));
+    assert!(
+        s.text("/stakeholders?q=pat&status=archived")
+            .await
+            .contains("1–1 of 1")
+    );
+    assert!(
+        s.text("/stakeholders?q=pat&status=all")
+            .await
+            .contains("1–25 of 1600")
+    );
+    assert!(
+        s.text("/stakeholders?q=pat+person16")
+            .await
+            .contains("1–1 of 1")
+    );
+}
