@@ -3,6 +3,7 @@
 
 mod extract;
 mod facilities;
+mod organizations;
 mod stakeholders;
 mod users;
 
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(facilities::router())
         .merge(users::router())
         .merge(stakeholders::router())
+        .merge(organizations::router())
         .fallback(|| async { crate::error::ApiError(crate::error::AppError::NotFound) })
 }
 
@@ -35,11 +37,13 @@ pub fn router() -> Router<AppState> {
     paths(me, facilities::list, facilities::create, facilities::show, facilities::update,
           users::list, users::create, users::show, users::update,
           stakeholders::list, stakeholders::create, stakeholders::show, stakeholders::replace,
-          stakeholders::archive, stakeholders::restore),
+          stakeholders::archive, stakeholders::restore,
+          organizations::list, organizations::create, organizations::show, organizations::replace,
+          organizations::archive, organizations::restore),
     components(schemas(Me, crate::error::Problem, Role)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "account"), (name = "facilities"), (name = "users"), (name = "stakeholders"))
+    tags((name = "account"), (name = "facilities"), (name = "users"), (name = "stakeholders"), (name = "organizations"))
 )]
 pub struct ApiDoc;
 

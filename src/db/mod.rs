@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod facilities;
+pub mod organizations;
 pub mod sessions;
 pub mod stakeholders;
 pub mod taxonomy;

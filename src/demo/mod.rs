@@ -7,7 +7,9 @@ pub use book::people_seeded;
 
 use crate::auth::password::Hasher;
 use crate::db::{self, audit::Actor};
-use crate::domain::{Email, FacilityInput, FacilityKind, Role, Slug};
+use crate::domain::{
+    Email, FacilityInput, FacilityKind, OrganizationInput, OrganizationKind, Role, Slug,
+};
 use crate::postgres::{Pools, tenant_tx};
 
 pub const SLUG: &str = "demo";
@@ -110,6 +112,87 @@ pub async fn ensure(pools: &Pools, hasher: &Hasher) -> anyhow::Result<()> {
         db::facilities::create_audited(&mut tx, &actor, &input).await?;
     }
     book::ensure(&mut tx, &actor).await?;
+    ensure_organizations(&mut tx, &actor).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// (name, kind, parent index into this list, city)
+const ORGANIZATIONS: &[(&str, OrganizationKind, Option<usize>, &str)] = &[
+    (
+        "Demo Cascade Medical Group",
+        OrganizationKind::MedicalGroup,
+        None,
+        "Portland",
+    ),
+    (
+        "Demo Westside Cardiology",
+        OrganizationKind::Practice,
+        Some(0),
+        "Beaverton",
+    ),
+    (
+        "Demo Riverbend Family Medicine",
+        OrganizationKind::Practice,
+        Some(0),
+        "Portland",
+    ),
+    (
+        "Demo Lakeview Pediatrics",
+        OrganizationKind::Practice,
+        Some(0),
+        "Lake Oswego",
+    ),
+    (
+        "Demo Summit Orthopedics",
+        OrganizationKind::Practice,
+        None,
+        "Salem",
+    ),
+    (
+        "Demo Harbor Health Plan",
+        OrganizationKind::HealthPlan,
+        None,
+        "Portland",
+    ),
+    (
+        "Demo Columbia Logistics",
+        OrganizationKind::Employer,
+        None,
+        "Vancouver",
+    ),
+    (
+        "Demo Eastside Community Health Coalition",
+        OrganizationKind::Community,
+        None,
+        "Gresham",
+    ),
+];
+
+async fn ensure_organizations(conn: &mut sqlx::PgConnection, actor: &Actor) -> anyhow::Result<()> {
+    let existing = db::organizations::choices(&mut *conn).await?;
+    let mut ids: Vec<uuid::Uuid> = Vec::new();
+    for (name, kind, parent, city) in ORGANIZATIONS {
+        if let Some((id, _)) = existing.iter().find(|(_, n)| n.eq_ignore_ascii_case(name)) {
+            ids.push(*id);
+            continue;
+        }
+        let input = OrganizationInput {
+            name: name.to_string(),
+            kind: *kind,
+            parent_id: parent.and_then(|i| ids.get(i).copied()),
+            npi: None,
+            address_line: None,
+            city: Some(city.to_string()),
+            state: Some(if *city == "Vancouver" { "WA" } else { "OR" }.to_string()),
+            postal_code: None,
+            phone: None,
+            website: None,
+        };
+        let id = db::organizations::save_audited(&mut *conn, actor, None, &input)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("demo organization not saved"))?;
+        ids.push(id);
+    }
     Ok(())
 }

@@ -52,7 +52,7 @@ impl Layout {
                 links: vec![
                     link("my", "My stakeholders", "/my-stakeholders", true),
                     link("stakeholders", "Stakeholders", "/stakeholders", false),
-                    link("organizations", "Organizations", "/organizations", true),
+                    link("organizations", "Organizations", "/organizations", false),
                     link("facilities", "Facilities", "/facilities", false),
                     link("champions", "Influence & champions", "/champions", true),
                 ],

@@ -9,6 +9,7 @@ mod health;
 mod home;
 mod layout;
 mod login;
+mod organizations;
 mod pager;
 mod soon;
 mod stakeholders;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(home::router())
         .merge(facilities::router())
         .merge(stakeholders::router())
+        .merge(organizations::router())
         .merge(users::router())
         .merge(account::router())
         .merge(audit::router())

@@ -32,12 +32,6 @@ const AREAS: &[Area] = &[
         will_do: "Your book of stakeholders by priority, with overdue follow-ups first.",
     },
     Area {
-        key: "organizations",
-        path: "/organizations",
-        title: "Organizations",
-        will_do: "Practices, medical groups, health plans, employers and community partners, with their affiliated stakeholders.",
-    },
-    Area {
         key: "champions",
         path: "/champions",
         title: "Influence & champions",

@@ -6,6 +6,7 @@ mod auth;
 mod embedded;
 mod facilities;
 mod helpers;
+mod organizations;
 mod security;
 mod stakeholders;
 mod tenancy;
