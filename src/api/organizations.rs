@@ -138,10 +138,18 @@ async fn set_archived(
 ) -> ApiResult<axum::Json<Organization>> {
     user.require_book_editor()?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    if db::organizations::find(&mut tx, id).await?.is_none() {
+    if db::set_archived(
+        &mut tx,
+        &user.actor(),
+        db::Archivable::Organization,
+        id,
+        archived,
+    )
+    .await?
+    .is_none()
+    {
         return Err(AppError::NotFound.into());
     }
-    db::organizations::set_archived(&mut tx, &user.actor(), id, archived).await?;
     tx.commit().await?;
     Ok(axum::Json(fetch(state, user, id).await?))
 }

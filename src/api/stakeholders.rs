@@ -4,7 +4,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -25,60 +24,20 @@ pub fn router() -> Router<AppState> {
         .route("/stakeholders/{id}/restore", post(restore))
 }
 
-/// A person in the relationship book.
+/// A person in the relationship book: the stored fields plus the name as addressed.
 #[derive(Serialize, ToSchema)]
 pub struct Stakeholder {
-    pub id: StakeholderId,
-    pub kind: String,
+    /// E.g. "Dr. Ana M. Ruiz, MD, FACC".
     pub display_name: String,
-    pub prefix: Option<String>,
-    pub first_name: String,
-    pub middle_name: Option<String>,
-    pub last_name: String,
-    pub suffix: Option<String>,
-    pub credentials: Option<String>,
-    pub npi: Option<String>,
-    pub taxonomy_code: Option<String>,
-    /// The NUCC display name of `taxonomy_code`.
-    pub specialty: Option<String>,
-    pub emails: Vec<String>,
-    pub phones: Vec<String>,
-    pub preferred_channel: Option<String>,
-    pub best_contact_times: Option<String>,
-    pub do_not_contact: bool,
-    pub tier: Option<String>,
-    pub tags: Vec<String>,
-    /// active or archived.
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub record: StakeholderRow,
 }
 
 impl From<StakeholderRow> for Stakeholder {
-    fn from(r: StakeholderRow) -> Self {
+    fn from(record: StakeholderRow) -> Self {
         Self {
-            display_name: r.display_name(),
-            id: r.id,
-            kind: r.kind,
-            prefix: r.prefix,
-            first_name: r.first_name,
-            middle_name: r.middle_name,
-            last_name: r.last_name,
-            suffix: r.suffix,
-            credentials: r.credentials,
-            npi: r.npi,
-            taxonomy_code: r.taxonomy_code,
-            specialty: r.specialty,
-            emails: r.emails,
-            phones: r.phones,
-            preferred_channel: r.preferred_channel,
-            best_contact_times: r.best_contact_times,
-            do_not_contact: r.do_not_contact,
-            tier: r.tier,
-            tags: r.tags,
-            status: r.status,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
+            display_name: record.display_name(),
+            record,
         }
     }
 }
@@ -209,10 +168,18 @@ async fn set_archived(
 ) -> ApiResult<axum::Json<Stakeholder>> {
     user.require_book_editor()?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    if db::stakeholders::find(&mut tx, id).await?.is_none() {
+    if db::set_archived(
+        &mut tx,
+        &user.actor(),
+        db::Archivable::Stakeholder,
+        id.0,
+        archived,
+    )
+    .await?
+    .is_none()
+    {
         return Err(AppError::NotFound.into());
     }
-    db::stakeholders::set_archived(&mut tx, &user.actor(), id, archived).await?;
     tx.commit().await?;
     Ok(axum::Json(fetch(state, user.tenant_id, id).await?))
 }

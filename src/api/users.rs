@@ -16,7 +16,7 @@ use crate::db::{
     users::{UserFilter, UserRow},
 };
 use crate::domain::{Email, NewPassword, Role, UserId, clean_required};
-use crate::error::{ApiResult, AppError, FieldErrors};
+use crate::error::{ApiResult, AppError, FieldErrors, on_constraint};
 use crate::postgres::tenant_tx;
 
 pub fn router() -> Router<AppState> {
@@ -107,23 +107,15 @@ pub async fn create(
     };
     let hash = state.hasher.hash(password.expose()).await?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    if db::users::find_by_email(&mut tx, email.as_str())
-        .await?
-        .is_some()
-    {
-        return Err(AppError::field(
-            "email",
-            "A user with this email already exists in your workspace.",
-        )
-        .into());
-    }
     let new_user = db::users::NewUser {
         email: &email,
         name: &name,
         role: body.role,
         password_hash: &hash,
     };
-    let row = db::users::create_audited(&mut tx, &user.actor(), &new_user).await?;
+    let row = db::users::create_audited(&mut tx, &user.actor(), &new_user)
+        .await
+        .map_err(|e| on_constraint(e, db::users::EMAIL_KEY, "email", db::users::EMAIL_TAKEN))?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, axum::Json(row.into())))
 }

@@ -188,11 +188,12 @@ async fn load(
     }
     // Writing on every request is wasted work: refresh the idle clock at most every 30 s.
     let stale = now - s.last_seen_at > chrono::Duration::seconds(30);
-    let flash = if take_flash || stale {
-        db::sessions::touch_and_take_flash(&mut tx, hash, take_flash).await?
-    } else {
-        None
-    };
+    // The flash is shown once, on the next full page; only then is it cleared.
+    let show_flash = take_flash && s.flash.is_some();
+    if show_flash || stale {
+        db::sessions::touch(&mut tx, hash, show_flash).await?;
+    }
+    let flash = if show_flash { s.flash } else { None };
     tx.commit().await?;
     Ok(Lookup::Found(Box::new(CurrentUser {
         tenant_id: tenant,

@@ -45,19 +45,18 @@ impl FromRequestParts<AppState> for ApiUser {
         let found = db::tokens::find_active(&mut tx, &hash)
             .await
             .map_err(AppError::from)?;
-        let tenant_row = db::tenants::find(&mut tx, tenant)
-            .await
-            .map_err(AppError::from)?;
-        tx.commit().await.map_err(AppError::from)?;
-        let (Some(t), Some(tenant_row)) = (found, tenant_row) else {
+        let Some(t) = found.filter(|t| t.active) else {
             return Err(AppError::Unauthorized.into());
         };
-        if !t.active {
-            return Err(AppError::Unauthorized.into());
+        if t.stale {
+            db::tokens::touch(&mut tx, t.token_id)
+                .await
+                .map_err(AppError::from)?;
         }
+        tx.commit().await.map_err(AppError::from)?;
         let user = CurrentUser {
             tenant_id: tenant,
-            tenant_name: tenant_row.name,
+            tenant_name: t.tenant_name,
             user_id: t.user_id,
             email: t.email,
             name: t.name,

@@ -40,6 +40,77 @@ impl PageRequest {
     }
 }
 
+/// Records that are archived and restored rather than deleted.
+#[derive(Clone, Copy, Debug)]
+pub enum Archivable {
+    Stakeholder,
+    Organization,
+}
+
+impl Archivable {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Stakeholder => "stakeholders",
+            Self::Organization => "organizations",
+        }
+    }
+
+    fn entity(self) -> &'static str {
+        match self {
+            Self::Stakeholder => "stakeholder",
+            Self::Organization => "organization",
+        }
+    }
+}
+
+/// Archives or restores one record, with its audit event. `None` when it does not exist;
+/// `Some(false)` when it already was in that state.
+pub async fn set_archived(
+    conn: &mut PgConnection,
+    actor: &audit::Actor,
+    what: Archivable,
+    id: uuid::Uuid,
+    archived: bool,
+) -> sqlx::Result<Option<bool>> {
+    let status = if archived { "archived" } else { "active" };
+    // The table name is one of ours, never input.
+    let changed = sqlx::query(&format!(
+        "update {} set status = $2, updated_at = now() where id = $1 and status <> $2",
+        what.table()
+    ))
+    .bind(id)
+    .bind(status)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if !changed {
+        let exists: bool = sqlx::query_scalar(&format!(
+            "select exists(select 1 from {} where id = $1)",
+            what.table()
+        ))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        return Ok(exists.then_some(false));
+    }
+    let action = format!(
+        "{}.{}",
+        what.entity(),
+        if archived { "archive" } else { "restore" }
+    );
+    audit::record(
+        conn,
+        actor,
+        &action,
+        what.entity(),
+        Some(id.to_string()),
+        serde_json::json!({ "status": status }),
+    )
+    .await?;
+    Ok(Some(true))
+}
+
 /// Counting stops here: "10,000+" is as useful to a person as the exact number, and an
 /// exact count of a large tenant reads every row.
 pub const COUNT_CAP: i64 = 10_000;

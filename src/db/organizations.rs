@@ -218,38 +218,3 @@ pub async fn save_audited(
     .await?;
     Ok(Some(target))
 }
-
-/// Archives or restores; false when not found or already so.
-pub async fn set_archived(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    id: Uuid,
-    archived: bool,
-) -> sqlx::Result<bool> {
-    let status = if archived { "archived" } else { "active" };
-    let done = sqlx::query(
-        "update organizations set status = $2, updated_at = now() where id = $1 and status <> $2",
-    )
-    .bind(id)
-    .bind(status)
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Ok(false);
-    }
-    let action = if archived {
-        "organization.archive"
-    } else {
-        "organization.restore"
-    };
-    super::audit::record(
-        conn,
-        actor,
-        action,
-        "organization",
-        Some(id.to_string()),
-        serde_json::json!({ "status": status }),
-    )
-    .await?;
-    Ok(true)
-}

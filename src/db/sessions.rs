@@ -17,6 +17,7 @@ pub struct SessionUser {
     pub role: String,
     pub active: bool,
     pub tenant_name: String,
+    pub flash: Option<String>,
 }
 
 pub struct NewSession<'a> {
@@ -50,7 +51,7 @@ pub async fn create(
 pub async fn find(conn: &mut PgConnection, id_hash: &[u8]) -> sqlx::Result<Option<SessionUser>> {
     sqlx::query_as(
         "select s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.email, u.name, u.role, u.active,
-                t.name as tenant_name
+                t.name as tenant_name, s.flash
          from sessions s
          join users u on u.tenant_id = s.tenant_id and u.id = s.user_id
          join tenants t on t.id = s.tenant_id
@@ -61,23 +62,14 @@ pub async fn find(conn: &mut PgConnection, id_hash: &[u8]) -> sqlx::Result<Optio
     .await
 }
 
-/// Marks the session used now; returns and clears its flash message.
-pub async fn touch_and_take_flash(
-    conn: &mut PgConnection,
-    id_hash: &[u8],
-    take_flash: bool,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar(
-        "update sessions s set last_seen_at = now(), flash = case when $2 then null else s.flash end
-         from (select flash from sessions where id = $1 for update) old
-         where s.id = $1
-         returning case when $2 then old.flash end",
-    )
-    .bind(id_hash)
-    .bind(take_flash)
-    .fetch_optional(conn)
-    .await
-    .map(Option::flatten)
+/// Marks the session used now, and clears its flash message once it has been shown.
+pub async fn touch(conn: &mut PgConnection, id_hash: &[u8], clear_flash: bool) -> sqlx::Result<()> {
+    sqlx::query("update sessions set last_seen_at = now(), flash = case when $2 then null else flash end where id = $1")
+        .bind(id_hash)
+        .bind(clear_flash)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn set_flash(conn: &mut PgConnection, id_hash: &[u8], message: &str) -> sqlx::Result<()> {

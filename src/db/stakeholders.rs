@@ -7,7 +7,7 @@ use super::audit::Actor;
 use crate::domain::search::{self, StakeholderText};
 use crate::domain::{StakeholderId, StakeholderInput, StakeholderKind, Tier};
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct StakeholderRow {
     pub id: StakeholderId,
     pub kind: String,
@@ -528,41 +528,6 @@ pub async fn update_audited(
         "stakeholder",
         Some(id.to_string()),
         changes,
-    )
-    .await?;
-    Ok(true)
-}
-
-/// Archives or restores; false when not found or already in that state.
-pub async fn set_archived(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    id: StakeholderId,
-    archived: bool,
-) -> sqlx::Result<bool> {
-    let status = if archived { "archived" } else { "active" };
-    let done = sqlx::query(
-        "update stakeholders set status = $2, updated_at = now() where id = $1 and status <> $2",
-    )
-    .bind(id)
-    .bind(status)
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Ok(false);
-    }
-    let action = if archived {
-        "stakeholder.archive"
-    } else {
-        "stakeholder.restore"
-    };
-    super::audit::record(
-        conn,
-        actor,
-        action,
-        "stakeholder",
-        Some(id.to_string()),
-        serde_json::json!({ "status": status }),
     )
     .await?;
     Ok(true)

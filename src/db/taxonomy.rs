@@ -118,13 +118,6 @@ pub async fn used(conn: &mut PgConnection) -> sqlx::Result<Vec<Specialty>> {
     .await
 }
 
-pub async fn exists(conn: &mut PgConnection, code: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar("select exists(select 1 from taxonomy where code = $1)")
-        .bind(code)
-        .fetch_one(conn)
-        .await
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

@@ -25,6 +25,9 @@ pub struct TokenUser {
     pub name: String,
     pub role: String,
     pub active: bool,
+    pub tenant_name: String,
+    /// True when `last_used_at` is more than a minute old (then worth refreshing).
+    pub stale: bool,
 }
 
 pub async fn create(
@@ -51,15 +54,26 @@ pub async fn create(
 
 pub async fn find_active(conn: &mut PgConnection, hash: &[u8]) -> sqlx::Result<Option<TokenUser>> {
     sqlx::query_as(
-        "update api_tokens t set last_used_at = now()
-         from users u
-         where t.token_hash = $1 and t.revoked_at is null
-           and u.tenant_id = t.tenant_id and u.id = t.user_id
-         returning t.id as token_id, u.id as user_id, u.email, u.name, u.role, u.active",
+        "select t.id as token_id, u.id as user_id, u.email, u.name, u.role, u.active, w.name as tenant_name,
+                coalesce(t.last_used_at < now() - interval '1 minute', true) as stale
+         from api_tokens t
+         join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
+         join tenants w on w.id = t.tenant_id
+         where t.token_hash = $1 and t.revoked_at is null",
     )
     .bind(hash)
     .fetch_optional(conn)
     .await
+}
+
+/// Records that a token was used (callers do it at most once a minute: a write per API
+/// request would cost more than the request).
+pub async fn touch(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("update api_tokens set last_used_at = now() where id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn list_for_user(conn: &mut PgConnection, user: UserId) -> sqlx::Result<Vec<TokenRow>> {

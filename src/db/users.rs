@@ -109,6 +109,7 @@ pub struct NewUser<'a> {
 }
 
 pub const EMAIL_KEY: &str = "users_tenant_email_key";
+pub const EMAIL_TAKEN: &str = "A user with this email already exists in your workspace.";
 
 pub async fn create(
     conn: &mut PgConnection,

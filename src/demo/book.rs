@@ -271,11 +271,8 @@ pub async fn ensure(conn: &mut sqlx::PgConnection, actor: &Actor) -> anyhow::Res
     if db::stakeholders::count_active(&mut *conn).await? > 0 {
         return Ok(0);
     }
-    let people = people(320);
-    for p in &people {
-        db::stakeholders::create_audited(&mut *conn, actor, p).await?;
-    }
-    Ok(people.len())
+    let added = db::stakeholders::insert_many(conn, actor, &people(320)).await?;
+    Ok(added as usize)
 }
 
 #[cfg(test)]

@@ -70,8 +70,17 @@ pub async fn ensure(pools: &Pools, hasher: &Hasher) -> anyhow::Result<()> {
         let email = Email::parse(&email).map_err(anyhow::Error::msg)?;
         match db::users::find_by_email(&mut tx, email.as_str()).await? {
             Some(user) => {
-                db::users::update_profile(&mut tx, user.id, &user.name, role, true).await?;
+                db::users::update_audited(&mut tx, &actor, user.id, &user.name, role, true).await?;
                 db::users::set_password(&mut tx, user.id, &hash).await?;
+                db::audit::record(
+                    &mut tx,
+                    &actor,
+                    "user.password_reset",
+                    "user",
+                    Some(user.id.to_string()),
+                    serde_json::json!({ "source": "demo" }),
+                )
+                .await?;
             }
             None => {
                 let name = format!("Demo {}", role.label());

@@ -136,13 +136,7 @@ impl FacilityDraft {
             }
         };
         let phone = match clean_optional(self.phone.as_deref(), 30) {
-            Ok(Some(p))
-                if p.chars().filter(char::is_ascii_digit).count() >= 7
-                    && p.chars()
-                        .all(|c| c.is_ascii_digit() || " +-().x".contains(c)) =>
-            {
-                Some(p)
-            }
+            Ok(Some(p)) if super::valid_phone(&p) => Some(p),
             Ok(None) => None,
             _ => {
                 errors.insert(

@@ -47,11 +47,6 @@ impl Role {
     pub fn can_edit_book(self) -> bool {
         self != Role::Executive
     }
-
-    /// Workspace administration: users, facilities, audit log.
-    pub fn can_administer(self) -> bool {
-        self == Role::Admin
-    }
 }
 
 impl std::fmt::Display for Role {
@@ -74,8 +69,8 @@ mod tests {
     }
 
     #[test]
-    fn only_admins_administer() {
-        assert!(Role::Admin.can_administer());
-        assert!(!Role::Executive.can_administer());
+    fn only_executives_cannot_edit_the_book() {
+        assert!(Role::Admin.can_edit_book());
+        assert!(!Role::Executive.can_edit_book());
     }
 }

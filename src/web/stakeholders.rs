@@ -602,10 +602,18 @@ async fn set_archived(
 ) -> AppResult<Response> {
     user.require_book_editor()?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    if db::stakeholders::find(&mut tx, id).await?.is_none() {
+    if db::set_archived(
+        &mut tx,
+        &user.actor(),
+        db::Archivable::Stakeholder,
+        id.0,
+        archived,
+    )
+    .await?
+    .is_none()
+    {
         return Err(AppError::NotFound);
     }
-    db::stakeholders::set_archived(&mut tx, &user.actor(), id, archived).await?;
     tx.commit().await?;
     let message = if archived {
         "Archived. They leave the default lists; their history stays, and you can restore them."

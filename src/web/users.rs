@@ -18,7 +18,7 @@ use crate::db::{
     users::{UserFilter, UserRow},
 };
 use crate::domain::{Email, NewPassword, Role, UserId, clean_required};
-use crate::error::{AppError, AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors, on_constraint};
 use crate::postgres::tenant_tx;
 
 pub fn router() -> Router<AppState> {
@@ -172,24 +172,21 @@ async fn create(
     };
     let hash = state.hasher.hash(password.expose()).await?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    if db::users::find_by_email(&mut tx, email.as_str())
-        .await?
-        .is_some()
-    {
-        let mut errors = FieldErrors::new();
-        errors.insert(
-            "email",
-            "A user with this email already exists in your workspace.".into(),
-        );
-        return Ok(page(errors));
-    }
     let new_user = db::users::NewUser {
         email: &email,
         name: &name,
         role,
         password_hash: &hash,
     };
-    let row = db::users::create_audited(&mut tx, &user.actor(), &new_user).await?;
+    let row = match db::users::create_audited(&mut tx, &user.actor(), &new_user).await {
+        Ok(row) => row,
+        Err(e) => {
+            return match on_constraint(e, db::users::EMAIL_KEY, "email", db::users::EMAIL_TAKEN) {
+                AppError::Invalid(errors) => Ok(page(errors)),
+                other => Err(other),
+            };
+        }
+    };
     tx.commit().await?;
     redirect_with_flash(
         &state,
