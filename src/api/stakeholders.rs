@@ -53,6 +53,8 @@ pub struct StakeholderParams {
     /// A NUCC taxonomy code.
     specialty: Option<String>,
     tag: Option<String>,
+    /// Champion stage: identified, engaged, supporter, champion, advocate or at_risk.
+    stage: Option<String>,
     /// active (default), archived or all.
     status: Option<String>,
     /// name (default), tier or newest.
@@ -76,6 +78,7 @@ pub async fn list(
         tier: p.tier.as_deref().and_then(Tier::parse),
         taxonomy_code: text(p.specialty),
         tag: text(p.tag),
+        stage: p.stage.as_deref().and_then(crate::domain::Stage::parse),
         archived: match p.status.as_deref() {
             Some("archived") => Some(true),
             Some("all") => None,

@@ -230,3 +230,10 @@ pub async fn update_audited(
     .await?;
     Ok(Some(after))
 }
+
+/// Active facilities by name, for pickers and filters.
+pub async fn choices(conn: &mut PgConnection) -> sqlx::Result<Vec<(uuid::Uuid, String)>> {
+    sqlx::query_as("select id, name from facilities where active order by lower(name) limit 500")
+        .fetch_all(conn)
+        .await
+}

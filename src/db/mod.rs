@@ -2,14 +2,20 @@
 //! pool or transaction); tenant data is read and written inside a tenant transaction
 //! (`postgres::tenant_tx`), and row-level security backs every query up.
 
+pub mod affiliations;
+pub mod assignments;
 pub mod audit;
+pub mod champions;
 pub mod facilities;
+pub mod feedback;
+pub mod influence;
 pub mod organizations;
 pub mod sessions;
 pub mod stakeholders;
 pub mod taxonomy;
 pub mod tenants;
 pub mod throttle;
+pub mod timeline;
 pub mod tokens;
 pub mod users;
 

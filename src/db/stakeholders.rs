@@ -28,11 +28,25 @@ pub struct StakeholderRow {
     pub tier: Option<String>,
     pub tags: Vec<String>,
     pub status: String,
+    /// Champion stage: identified, engaged, supporter, champion, advocate or at_risk.
+    pub stage: Option<String>,
+    pub stage_changed_at: Option<DateTime<Utc>>,
+    /// The last contact (feedback now, touch-points later): the cadence clock.
+    pub last_contact_at: Option<DateTime<Utc>>,
+    /// Set when this record was merged into another.
+    pub merged_into: Option<uuid::Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl StakeholderRow {
+    pub fn stage_label(&self) -> &'static str {
+        self.stage
+            .as_deref()
+            .map(super::champions::stage_label)
+            .unwrap_or("No stage")
+    }
+
     /// "Dr. Ana M. Ruiz Jr., MD": how the person is addressed in lists and headings.
     pub fn display_name(&self) -> String {
         let mut name = String::new();
@@ -84,7 +98,8 @@ impl StakeholderRow {
 const COLUMNS: &str =
     "s.id, s.kind, s.prefix, s.first_name, s.middle_name, s.last_name, s.suffix, s.credentials,
     s.npi, s.taxonomy_code, t.display_name as specialty, s.emails, s.phones, s.preferred_channel,
-    s.best_contact_times, s.do_not_contact, s.tier, s.tags, s.status, s.created_at, s.updated_at";
+    s.best_contact_times, s.do_not_contact, s.tier, s.tags, s.status, s.stage, s.stage_changed_at,
+    s.last_contact_at, s.merged_into, s.created_at, s.updated_at";
 const FROM: &str = "stakeholders s left join taxonomy t on t.code = s.taxonomy_code";
 
 pub const NPI_KEY: &str = "stakeholders_tenant_npi_key";
@@ -146,6 +161,7 @@ pub struct StakeholderFilter {
     pub tier: Option<Tier>,
     pub taxonomy_code: Option<String>,
     pub tag: Option<String>,
+    pub stage: Option<crate::domain::Stage>,
     /// `None`: active and archived.
     pub archived: Option<bool>,
     pub sort: StakeholderSort,
@@ -238,6 +254,9 @@ fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a StakeholderFilte
     if let Some(code) = &f.taxonomy_code {
         qb.push(" and s.taxonomy_code = ").push_bind(code);
     }
+    if let Some(stage) = f.stage {
+        qb.push(" and s.stage = ").push_bind(stage.as_str());
+    }
     match f.archived {
         Some(true) => {
             qb.push(" and s.status = 'archived'");
@@ -245,7 +264,9 @@ fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a StakeholderFilte
         Some(false) => {
             qb.push(" and s.status = 'active'");
         }
-        None => {}
+        None => {
+            qb.push(" and s.status <> 'merged'");
+        }
     }
 }
 
@@ -287,8 +308,10 @@ pub async fn list(
         page,
     )
     .await?;
-    let only_status =
-        filter.kind.is_none() && filter.tier.is_none() && filter.taxonomy_code.is_none();
+    let only_status = filter.kind.is_none()
+        && filter.tier.is_none()
+        && filter.taxonomy_code.is_none()
+        && filter.stage.is_none();
     let counted = if only_status && matched <= super::COUNT_CAP {
         // Archived people are few: count them among the matches and take them off.
         let archived = match filter.archived {
@@ -668,4 +691,39 @@ pub async fn insert_many(
     )
     .await?;
     Ok(added)
+}
+
+/// SQL for a stakeholder's display name ("Dr. Ana Ruiz, MD") from the row aliased `alias`.
+pub fn name_sql(alias: &str) -> String {
+    format!(
+        "(concat_ws(' ', {alias}.prefix, {alias}.first_name, {alias}.middle_name, {alias}.last_name, {alias}.suffix) \
+         || coalesce(', ' || {alias}.credentials, ''))"
+    )
+}
+
+/// A stakeholder as others' pages name them.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct PersonRef {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub specialty: Option<String>,
+}
+
+/// Up to `limit` active stakeholders whose names or NPI match `q` (the pickers' typeahead).
+pub async fn pick(conn: &mut PgConnection, q: &str, limit: i64) -> sqlx::Result<Vec<PersonRef>> {
+    let filter = StakeholderFilter {
+        q: Some(q.chars().take(100).collect()),
+        archived: Some(false),
+        ..Default::default()
+    };
+    let page = list(conn, &filter, super::PageRequest::new(Some(1), Some(limit))).await?;
+    Ok(page
+        .items
+        .into_iter()
+        .map(|s| PersonRef {
+            id: s.id.0,
+            name: s.display_name(),
+            specialty: s.specialty,
+        })
+        .collect())
 }

@@ -26,15 +26,33 @@ pub async fn find(conn: &mut PgConnection, id: TenantId) -> sqlx::Result<Option<
 }
 
 /// Creates a workspace (owner connection only: the runtime role cannot insert tenants).
+/// It starts with the usual feedback topics (written under the new tenant's id, as row-level
+/// security requires even of the owner).
 pub async fn create(conn: &mut PgConnection, slug: &Slug, name: &str) -> sqlx::Result<Tenant> {
-    sqlx::query_as(
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    let tenant: Tenant = sqlx::query_as(
         "insert into tenants (id, slug, name) values ($1, $2, $3) returning id, slug, name",
     )
     .bind(TenantId::new())
     .bind(slug.as_str())
     .bind(name)
-    .fetch_one(conn)
-    .await
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("select set_config('app.tenant_id', $1, true)")
+        .bind(tenant.id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "insert into feedback_topics (tenant_id, id, name)
+         select $1, gen_random_uuid(), name from unnest($2::text[]) as t(name)",
+    )
+    .bind(tenant.id)
+    .bind(crate::domain::DEFAULT_TOPICS)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(tenant)
 }
 
 pub async fn count(conn: &mut PgConnection) -> sqlx::Result<i64> {

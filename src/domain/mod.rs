@@ -1,21 +1,60 @@
 //! Validated domain types and rules, without I/O. Input from forms and JSON becomes one of
 //! these before it reaches `db/`.
 
+/// A closed set of choices: stored as its key, shown with its label.
+macro_rules! choice {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $key:literal : $label:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub enum $name { $(#[serde(rename = $key)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $key),+ }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                let s = s.trim();
+                Self::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(s))
+            }
+        }
+    };
+}
+
+mod affiliation;
 mod facility;
+mod feedback;
 mod ids;
+mod influence;
 mod npi;
 mod organization;
+mod pipeline;
 mod role;
 pub mod search;
 mod stakeholder;
 mod text;
 
+pub use affiliation::{AffiliationDraft, AffiliationInput, AffiliationRole, AffiliationTarget};
 pub use facility::{FacilityDraft, FacilityInput, FacilityKind};
+pub use feedback::{
+    DEFAULT_TOPICS, FeedbackDraft, FeedbackInput, FeedbackStatus, FeedbackStep, FeedbackStepDraft,
+    sentiment_label,
+};
 pub use ids::{FacilityId, StakeholderId, TenantId, UserId};
+pub use influence::{InfluenceDraft, InfluenceInput, InfluenceKind, InfluenceSource};
 pub use npi::{Npi, check_digit as npi_check_digit};
 pub use organization::{OrganizationDraft, OrganizationInput, OrganizationKind};
+pub use pipeline::{AssignmentRole, Cadence, Stage, StageMove, StageMoveDraft, due};
 pub use role::Role;
 pub use stakeholder::{
     Channel, StakeholderDraft, StakeholderInput, StakeholderKind, Tier, clean_tags, valid_phone,
 };
-pub use text::{Email, NewPassword, Slug, clean_optional, clean_required};
+pub use text::{
+    Email, NewPassword, Slug, clean_optional, clean_required, optional_date, optional_id,
+};

@@ -1,35 +1,10 @@
 //! Stakeholders: the people a health system cares about, and the rules for their fields.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Deserialize;
 
 use super::npi::Npi;
-use super::text::{Email, clean_optional, clean_required};
+use super::text::{Email, clean_optional, clean_required, flag, list};
 use crate::error::FieldErrors;
-
-macro_rules! choice {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $key:literal : $label:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-        pub enum $name { $(#[serde(rename = $key)] $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $key),+ }
-            }
-
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(s))
-            }
-        }
-    };
-}
 
 choice!(
     /// What kind of person a stakeholder is.
@@ -63,25 +38,6 @@ choice!(
         Portal = "portal": "Provider portal",
     }
 );
-
-/// Accepts a list as a JSON array or as one string separated by commas, semicolons or
-/// new lines (what a form's text field sends).
-fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match Option::<OneOrMany>::deserialize(d)? {
-        None => Vec::new(),
-        Some(OneOrMany::Many(v)) => v,
-        Some(OneOrMany::One(s)) => s
-            .split([',', ';', '\n'])
-            .map(|p| p.trim().to_string())
-            .collect(),
-    })
-}
 
 /// A stakeholder as typed into a form or JSON, before validation.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -119,21 +75,6 @@ pub struct StakeholderDraft {
     #[serde(default, deserialize_with = "list")]
     #[schema(value_type = Vec<String>)]
     pub tags: Vec<String>,
-}
-
-/// A checkbox (`on`) or a JSON boolean.
-fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Flag {
-        Bool(bool),
-        Text(String),
-    }
-    Ok(match Option::<Flag>::deserialize(d)? {
-        None => false,
-        Some(Flag::Bool(b)) => b,
-        Some(Flag::Text(s)) => matches!(s.as_str(), "on" | "true" | "1" | "yes"),
-    })
 }
 
 /// The validated fields of a stakeholder.

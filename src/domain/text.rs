@@ -1,4 +1,7 @@
-//! Text values with rules: emails, workspace slugs, new passwords, trimmed names.
+//! Text values with rules: emails, workspace slugs, new passwords, trimmed names, dates,
+//! and the lenient readers forms and JSON share.
+
+use serde::{Deserialize, Deserializer};
 
 /// A syntactically plausible email address, trimmed and lower-cased.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +117,60 @@ pub fn clean_optional(input: Option<&str>, max: usize) -> Result<Option<String>,
         Some(s) if s.chars().count() > max => Err(format!("Use at most {max} characters.")),
         Some(s) if s.chars().any(|c| c.is_control()) => Err("Remove control characters.".into()),
         Some(s) => Ok(Some(s.to_string())),
+    }
+}
+
+/// Accepts a list as a JSON array or as one string separated by commas, semicolons or
+/// new lines (what a form's text field sends).
+pub fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::Many(v)) => v,
+        Some(OneOrMany::One(s)) => s
+            .split([',', ';', '\n'])
+            .map(|p| p.trim().to_string())
+            .collect(),
+    })
+}
+
+/// A checkbox (`on`) or a JSON boolean.
+pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(match Option::<Flag>::deserialize(d)? {
+        None => false,
+        Some(Flag::Bool(b)) => b,
+        Some(Flag::Text(s)) => matches!(s.as_str(), "on" | "true" | "1" | "yes"),
+    })
+}
+
+/// An optional date typed as `YYYY-MM-DD` (what a date input sends); blank is none.
+pub fn optional_date(input: Option<&str>) -> Result<Option<chrono::NaiveDate>, String> {
+    match input.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| format!("“{s}” is not a date; use YYYY-MM-DD.")),
+    }
+}
+
+/// An optional record id; blank is none, anything else must be a UUID.
+pub fn optional_id(input: Option<&str>, what: &str) -> Result<Option<uuid::Uuid>, String> {
+    match input.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => uuid::Uuid::parse_str(s)
+            .map(Some)
+            .map_err(|_| format!("Choose {what} from the list.")),
     }
 }
 

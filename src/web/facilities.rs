@@ -112,8 +112,13 @@ async fn list(
 struct ShowPage {
     layout: Layout,
     f: FacilityRow,
+    people: Vec<db::affiliations::AffiliationRow>,
+    people_shown: i64,
     can_edit: bool,
 }
+
+/// People listed on a facility's page.
+const PEOPLE_SHOWN: i64 = 200;
 
 async fn show(
     State(state): State<AppState>,
@@ -124,10 +129,18 @@ async fn show(
     let f = db::facilities::find(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let people = db::affiliations::people_at(
+        &mut tx,
+        crate::domain::AffiliationTarget::Facility(id.0),
+        PEOPLE_SHOWN,
+    )
+    .await?;
     tx.commit().await?;
     Ok(ShowPage {
         layout: Layout::new(&user, f.name.clone(), "facilities"),
         f,
+        people,
+        people_shown: PEOPLE_SHOWN,
         can_edit: user.is_admin(),
     })
 }

@@ -50,18 +50,18 @@ impl Layout {
             NavSection {
                 heading: "Relationships",
                 links: vec![
-                    link("my", "My stakeholders", "/my-stakeholders", true),
+                    link("my", "My stakeholders", "/my-stakeholders", false),
                     link("stakeholders", "Stakeholders", "/stakeholders", false),
                     link("organizations", "Organizations", "/organizations", false),
                     link("facilities", "Facilities", "/facilities", false),
-                    link("champions", "Influence & champions", "/champions", true),
+                    link("champions", "Champions & influence", "/champions", false),
                 ],
             },
             NavSection {
                 heading: "Engagement",
                 links: vec![
                     link("touchpoints", "Touch-points", "/touchpoints", true),
-                    link("feedback", "Feedback", "/feedback", true),
+                    link("feedback", "Feedback", "/feedback", false),
                     link("campaigns", "Campaigns", "/campaigns", true),
                     link("surveys", "Surveys", "/surveys", true),
                 ],
@@ -76,6 +76,8 @@ impl Layout {
                 heading: "Workspace",
                 links: vec![
                     link("users", "Users", "/admin/users", false),
+                    link("cadence", "Contact cadence", "/admin/cadence", false),
+                    link("topics", "Feedback topics", "/admin/topics", false),
                     link("imports", "Imports", "/admin/imports", true),
                     link("audit", "Audit log", "/admin/audit", false),
                 ],

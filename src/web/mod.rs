@@ -1,10 +1,14 @@
 //! Server-rendered pages (askama + htmx): one module per area, each with its own router.
 
 mod account;
+mod affiliations;
 mod assets;
+mod assignments;
 mod audit;
+mod champions;
 mod extract;
 mod facilities;
+mod feedback;
 mod health;
 mod home;
 mod layout;
@@ -37,6 +41,10 @@ pub fn router() -> Router<AppState> {
         .merge(facilities::router())
         .merge(stakeholders::router())
         .merge(organizations::router())
+        .merge(affiliations::router())
+        .merge(assignments::router())
+        .merge(champions::router())
+        .merge(feedback::router())
         .merge(users::router())
         .merge(account::router())
         .merge(audit::router())

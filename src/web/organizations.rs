@@ -106,8 +106,13 @@ struct ShowPage {
     layout: Layout,
     o: OrganizationRow,
     children: Vec<(Uuid, String)>,
+    people: Vec<db::affiliations::AffiliationRow>,
+    people_shown: i64,
     can_edit: bool,
 }
+
+/// People listed on an organization's page.
+const PEOPLE_SHOWN: i64 = 200;
 
 async fn show(
     State(state): State<AppState>,
@@ -119,11 +124,19 @@ async fn show(
         .await?
         .ok_or(AppError::NotFound)?;
     let children = db::organizations::children(&mut tx, id).await?;
+    let people = db::affiliations::people_at(
+        &mut tx,
+        crate::domain::AffiliationTarget::Organization(id),
+        PEOPLE_SHOWN,
+    )
+    .await?;
     tx.commit().await?;
     Ok(ShowPage {
         layout: Layout::new(&user, o.name.clone(), "organizations"),
         o,
         children,
+        people,
+        people_shown: PEOPLE_SHOWN,
         can_edit: user.role.can_edit_book(),
     })
 }

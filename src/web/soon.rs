@@ -26,28 +26,10 @@ const AREAS: &[Area] = &[
         will_do: "Executive, marketing and liaison dashboards: campaign performance, spend and reach, referral lift, the champion pipeline, feedback themes and message tests, as charts.",
     },
     Area {
-        key: "my",
-        path: "/my-stakeholders",
-        title: "My stakeholders",
-        will_do: "Your book of stakeholders by priority, with overdue follow-ups first.",
-    },
-    Area {
-        key: "champions",
-        path: "/champions",
-        title: "Influence & champions",
-        will_do: "Who influences whom, influence scores from the referral and influence graph, the key-influencer list and the champion pipeline board.",
-    },
-    Area {
         key: "touchpoints",
         path: "/touchpoints",
         title: "Touch-points",
         will_do: "Log a visit, call or email in a few seconds, on a phone too; follow-ups and a timeline per stakeholder.",
-    },
-    Area {
-        key: "feedback",
-        path: "/feedback",
-        title: "Feedback",
-        will_do: "What stakeholders said, by theme and sentiment over time, with an escalation queue so concerns reach the people who adjust the message.",
     },
     Area {
         key: "campaigns",

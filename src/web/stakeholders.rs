@@ -14,12 +14,20 @@ use super::pager::query_base;
 use super::{Form, Layout, Pager, Path, Query, redirect_with_flash};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
+use crate::db::affiliations::AffiliationRow;
+use crate::db::assignments::AssignmentRow;
+use crate::db::champions::StageChangeRow;
+use crate::db::influence::InfluenceRow;
 use crate::db::stakeholders::{
     BulkChange, CONSTRAINTS, StakeholderFilter, StakeholderRow, StakeholderSort,
 };
 use crate::db::taxonomy::Specialty;
+use crate::db::timeline::TimelineEntry;
 use crate::db::{self, PageRequest};
-use crate::domain::{Channel, StakeholderDraft, StakeholderId, StakeholderKind, Tier, clean_tags};
+use crate::domain::{
+    AssignmentRole, Channel, Stage, StageMoveDraft, StakeholderDraft, StakeholderId,
+    StakeholderKind, Tier, clean_tags,
+};
 use crate::error::{AppError, AppResult, FieldErrors, on_constraints};
 use crate::postgres::tenant_tx;
 
@@ -42,6 +50,7 @@ struct ListQuery {
     tier: Option<String>,
     specialty: Option<String>,
     tag: Option<String>,
+    stage: Option<String>,
     status: Option<String>,
     sort: Option<String>,
     page: Option<i64>,
@@ -61,6 +70,7 @@ impl ListQuery {
             tier: self.tier.as_deref().and_then(Tier::parse),
             taxonomy_code: text(&self.specialty),
             tag: text(&self.tag).map(|t: String| t.to_lowercase()),
+            stage: self.stage.as_deref().and_then(Stage::parse),
             archived: match self.status.as_deref() {
                 Some("archived") => Some(true),
                 Some("all") => None,
@@ -81,6 +91,7 @@ impl ListQuery {
                 ("tier", f.tier.map(Tier::as_str)),
                 ("specialty", f.taxonomy_code.as_deref()),
                 ("tag", f.tag.as_deref()),
+                ("stage", f.stage.map(Stage::as_str)),
                 (
                     "status",
                     self.status
@@ -108,6 +119,8 @@ struct ListPage {
     can_edit: bool,
     filtered: bool,
     export_href: String,
+    users: Vec<(uuid::Uuid, String)>,
+    stages: &'static [Stage],
     return_to: String,
 }
 
@@ -121,6 +134,11 @@ async fn list(
     let page = db::stakeholders::list(&mut tx, &filter, PageRequest::new(query.page, None)).await?;
     let specialties = db::taxonomy::used(&mut tx).await?;
     let tags = db::stakeholders::tags(&mut tx).await?;
+    let users = if user.role.can_edit_book() {
+        db::assignments::users(&mut tx).await?
+    } else {
+        Vec::new()
+    };
     tx.commit().await?;
     let base = query.base("/stakeholders");
     let filtered = filter.q.is_some()
@@ -128,6 +146,7 @@ async fn list(
         || filter.tier.is_some()
         || filter.taxonomy_code.is_some()
         || filter.tag.is_some()
+        || filter.stage.is_some()
         || filter.archived != Some(false);
     let return_to = match query.page {
         Some(p) if p > 1 => format!(
@@ -150,6 +169,8 @@ async fn list(
         can_edit: user.role.can_edit_book(),
         filtered,
         return_to,
+        users,
+        stages: Stage::ALL,
     })
 }
 
@@ -321,6 +342,39 @@ async fn bulk(
         },
         "archive" => BulkChange::Archive,
         "restore" => BulkChange::Restore,
+        action @ ("assign_primary" | "assign_secondary") => {
+            let role = if action == "assign_primary" {
+                AssignmentRole::Primary
+            } else {
+                AssignmentRole::Secondary
+            };
+            let Ok(manager) = value("manager").parse::<uuid::Uuid>() else {
+                return redirect_with_flash(
+                    &state,
+                    &user,
+                    &return_to,
+                    "Choose the relationship manager to assign.",
+                )
+                .await;
+            };
+            return bulk_apply(&state, &user, &return_to, &ids, Bulk::Assign(manager, role)).await;
+        }
+        "move_stage" => {
+            let draft = StageMoveDraft {
+                stage: value("stage"),
+                reason: Some(value("value")),
+            };
+            let Ok(m) = draft.validate() else {
+                return redirect_with_flash(
+                    &state,
+                    &user,
+                    &return_to,
+                    "Choose the stage to move them to.",
+                )
+                .await;
+            };
+            return bulk_apply(&state, &user, &return_to, &ids, Bulk::Stage(m)).await;
+        }
         _ => {
             return redirect_with_flash(
                 &state,
@@ -331,21 +385,59 @@ async fn bulk(
             .await;
         }
     };
+    bulk_apply(&state, &user, &return_to, &ids, Bulk::Record(change)).await
+}
+
+/// What a bulk action does to the selection.
+enum Bulk {
+    Record(BulkChange),
+    Assign(uuid::Uuid, AssignmentRole),
+    Stage(crate::domain::StageMove),
+}
+
+async fn bulk_apply(
+    state: &AppState,
+    user: &CurrentUser,
+    return_to: &str,
+    ids: &[StakeholderId],
+    change: Bulk,
+) -> AppResult<Response> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let changed = db::stakeholders::bulk_audited(&mut tx, &user.actor(), &ids, &change).await?;
+    let changed = match change {
+        Bulk::Record(change) => {
+            db::stakeholders::bulk_audited(&mut tx, &user.actor(), ids, &change).await?
+        }
+        Bulk::Assign(manager, role) => {
+            if !db::assignments::assignable(&mut tx, manager).await? {
+                return redirect_with_flash(
+                    state,
+                    user,
+                    return_to,
+                    "Choose an active user to assign.",
+                )
+                .await;
+            }
+            let raw: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
+            db::assignments::assign_audited(&mut tx, &user.actor(), &raw, manager, role).await?
+        }
+        Bulk::Stage(m) => {
+            let raw: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
+            db::champions::move_audited(&mut tx, &user.actor(), &raw, &m).await?
+        }
+    };
     tx.commit().await?;
     let noun = if changed == 1 {
         "stakeholder"
     } else {
         "stakeholders"
     };
-    let unchanged = ids.len() as u64 - changed;
+    let unchanged = (ids.len() as u64).saturating_sub(changed);
     let message = if unchanged > 0 {
         format!("Changed {changed} {noun}; {unchanged} already matched.")
     } else {
         format!("Changed {changed} {noun}.")
     };
-    redirect_with_flash(&state, &user, &return_to, &message).await
+    redirect_with_flash(state, user, return_to, &message).await
 }
 
 #[derive(Template, WebTemplate)]
@@ -353,24 +445,78 @@ async fn bulk(
 struct ShowPage {
     layout: Layout,
     s: StakeholderRow,
+    affiliations: Vec<AffiliationRow>,
+    assignments: Vec<AssignmentRow>,
+    stage_history: Vec<StageChangeRow>,
+    influence: Vec<InfluenceRow>,
+    timeline: Vec<TimelineEntry>,
+    users: Vec<(uuid::Uuid, String)>,
+    stages: &'static [Stage],
     can_edit: bool,
+    is_admin: bool,
 }
+
+impl ShowPage {
+    fn current_managers(&self) -> impl Iterator<Item = &AssignmentRow> {
+        self.assignments.iter().filter(|a| a.current())
+    }
+
+    fn past_managers(&self) -> impl Iterator<Item = &AssignmentRow> {
+        self.assignments.iter().filter(|a| !a.current())
+    }
+
+    fn influences(&self) -> impl Iterator<Item = &InfluenceRow> {
+        self.influence.iter().filter(|l| l.from_id == self.s.id.0)
+    }
+
+    fn influenced_by(&self) -> impl Iterator<Item = &InfluenceRow> {
+        self.influence.iter().filter(|l| l.to_id == self.s.id.0)
+    }
+}
+
+/// Timeline entries shown on the profile.
+const TIMELINE_SHOWN: i64 = 50;
 
 async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<StakeholderId>,
-) -> AppResult<ShowPage> {
+) -> AppResult<Response> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
     let s = db::stakeholders::find(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if let Some(survivor) = s.merged_into {
+        tx.commit().await?;
+        return Ok(
+            axum::response::Redirect::to(&format!("/stakeholders/{survivor}")).into_response(),
+        );
+    }
+    let affiliations = db::affiliations::for_stakeholder(&mut tx, id.0).await?;
+    let assignments = db::assignments::for_stakeholder(&mut tx, id.0).await?;
+    let stage_history = db::champions::history(&mut tx, id.0).await?;
+    let influence = db::influence::for_stakeholder(&mut tx, id.0).await?;
+    let timeline = db::timeline::for_stakeholder(&mut tx, id.0, TIMELINE_SHOWN).await?;
+    let users = if user.role.can_edit_book() {
+        db::assignments::users(&mut tx).await?
+    } else {
+        Vec::new()
+    };
     tx.commit().await?;
     Ok(ShowPage {
         layout: Layout::new(&user, s.display_name(), "stakeholders"),
         can_edit: user.role.can_edit_book(),
         s,
-    })
+        affiliations,
+        assignments,
+        stage_history,
+        influence,
+        timeline,
+        users,
+        stages: Stage::ALL,
+        is_admin: user.role == crate::domain::Role::Admin,
+    }
+    .into_response())
 }
 
 /// The form as typed: lists stay as the text the user entered.
