@@ -3,7 +3,9 @@
 
 mod extract;
 mod facilities;
+mod feedback;
 mod organizations;
+mod relationships;
 mod stakeholders;
 mod users;
 
@@ -28,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(stakeholders::router())
         .merge(organizations::router())
+        .merge(relationships::router())
+        .merge(feedback::router())
         .fallback(|| async { crate::error::ApiError(crate::error::AppError::NotFound) })
 }
 
@@ -39,11 +43,19 @@ pub fn router() -> Router<AppState> {
           stakeholders::list, stakeholders::create, stakeholders::show, stakeholders::replace,
           stakeholders::archive, stakeholders::restore,
           organizations::list, organizations::create, organizations::show, organizations::replace,
-          organizations::archive, organizations::restore),
+          organizations::archive, organizations::restore,
+          relationships::list_affiliations, relationships::create_affiliation, relationships::show_affiliation,
+          relationships::replace_affiliation, relationships::delete_affiliation,
+          relationships::list_assignments, relationships::create_assignment, relationships::end_assignment,
+          relationships::my_stakeholders, relationships::list_stages, relationships::move_stage,
+          relationships::list_links, relationships::create_link, relationships::show_link,
+          relationships::replace_link, relationships::delete_link, relationships::key_influencers,
+          feedback::list, feedback::create, feedback::show, feedback::step, feedback::queue, feedback::topics),
     components(schemas(Me, crate::error::Problem, Role)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "account"), (name = "facilities"), (name = "users"), (name = "stakeholders"), (name = "organizations"))
+    tags((name = "account"), (name = "facilities"), (name = "users"), (name = "stakeholders"), (name = "organizations"),
+          (name = "affiliations"), (name = "assignments"), (name = "stages"), (name = "influence"), (name = "feedback"))
 )]
 pub struct ApiDoc;
 

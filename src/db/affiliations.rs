@@ -266,3 +266,49 @@ pub async fn places(conn: &mut PgConnection) -> sqlx::Result<Vec<Place>> {
     .fetch_all(conn)
     .await
 }
+
+/// Filter for the affiliations API.
+#[derive(Clone, Debug, Default)]
+pub struct AffiliationFilter {
+    pub stakeholder_id: Option<Uuid>,
+    pub organization_id: Option<Uuid>,
+    pub facility_id: Option<Uuid>,
+    /// Only affiliations that have not ended.
+    pub current: bool,
+}
+
+pub async fn list(
+    conn: &mut PgConnection,
+    f: &AffiliationFilter,
+    page: super::PageRequest,
+) -> sqlx::Result<super::Page<AffiliationRow>> {
+    let columns = format!(
+        "a.id, a.stakeholder_id, {} as stakeholder_name, a.organization_id, a.facility_id,
+         coalesce(o.name, f.name) as place_name, a.role, a.title, a.is_primary, a.starts_on, a.ends_on",
+        super::stakeholders::name_sql("s")
+    );
+    super::fetch_page(
+        conn,
+        &columns,
+        "affiliations a join stakeholders s on s.id = a.stakeholder_id
+         left join organizations o on o.id = a.organization_id left join facilities f on f.id = a.facility_id",
+        |qb| {
+            qb.push(" where true");
+            if let Some(s) = f.stakeholder_id {
+                qb.push(" and a.stakeholder_id = ").push_bind(s);
+            }
+            if let Some(o) = f.organization_id {
+                qb.push(" and a.organization_id = ").push_bind(o);
+            }
+            if let Some(x) = f.facility_id {
+                qb.push(" and a.facility_id = ").push_bind(x);
+            }
+            if f.current {
+                qb.push(" and (a.ends_on is null or a.ends_on >= current_date)");
+            }
+        },
+        "a.created_at desc, a.id",
+        page,
+    )
+    .await
+}
