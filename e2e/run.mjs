@@ -3,7 +3,9 @@
 //
 // Starts the built `rapport serve` binary (embedded PostgreSQL + demo
 // workspace, no DATABASE_URL), drives Debian's Chromium with playwright-core
-// through: login -> home -> create a facility -> list -> phone view -> sign out.
+// through: login -> home -> create a facility -> list -> phone view -> search
+// and create stakeholders -> log feedback -> move a stage -> merge duplicates
+// -> sign out.
 //
 // Usage:  RAPPORT_BIN=/path/to/rapport node run.mjs     (or: npm test)
 // Env:    RAPPORT_BIN  (required) path to the built binary
@@ -432,13 +434,57 @@ async function main() {
       await shot(page, '07-stakeholder-created.png');
     });
 
-    await step('8. sign out, then /facilities needs login', async () => {
+    await step('8. log feedback from the physician\'s page', async () => {
+      await act('open the physician', page, () => page.getByRole('link', { name: 'Haddad, Noor' }).click());
+      await act('click "Log feedback"', page, () => page.getByRole('link', { name: 'Log feedback' }).click());
+      await expectVisible(page.getByRole('heading', { level: 1, name: 'Log feedback' }), 'the feedback form', page);
+      await act('fill the feedback form', page, async () => {
+        await page.getByLabel('Topic').selectOption({ label: 'Referral process' });
+        await page.locator('label.sentiment-option.s-1').click();
+        await page.getByLabel('What they said').fill('Referral faxes to cardiology go unanswered for days.');
+        await page.getByRole('button', { name: 'Log feedback' }).click();
+      });
+      await expectVisible(page.getByText('open concern').first(), 'the flash saying it is an open concern', page);
+      await expectVisible(page.locator('#timeline').getByText('Referral faxes to cardiology go unanswered'), 'the feedback in the timeline', page);
+      await act('open the escalation queue', page, () => page.goto('/feedback/queue'));
+      await expectVisible(page.getByRole('link', { name: 'Referral process' }), 'the topic in the escalation queue', page);
+      await shot(page, '08-escalation-queue.png');
+    });
+
+    await step('9. move the physician to champion, with a reason', async () => {
+      await act('search for the physician', page, () => page.goto('/stakeholders?q=1234567893'));
+      await act('open the physician', page, () => page.getByRole('link', { name: 'Haddad, Noor' }).click());
+      await act('move to Champion', page, async () => {
+        await page.getByLabel('Move to').selectOption({ label: 'Champion' });
+        await page.getByLabel('Why').fill('Spoke for the heart program at grand rounds');
+        await page.getByRole('button', { name: 'Move', exact: true }).click();
+      });
+      await expectVisible(page.getByText('Moved to Champion.'), 'the flash "Moved to Champion."', page);
+      await expectVisible(page.getByText('No stage → Champion'), 'the move in the stage history', page);
+      await act('open the champion board', page, () => page.goto('/champions'));
+      await expectVisible(page.locator('.board-column', { hasText: 'Champion' }).getByRole('link', { name: 'Noor Haddad, MD' }), 'the physician on the board under Champion', page);
+      await shot(page, '09-champion-board.png');
+    });
+
+    await step('10. merge two duplicates', async () => {
+      await act('open likely duplicates', page, () => page.goto('/stakeholders/duplicates'));
+      await act('compare the first pair', page, () => page.getByRole('link', { name: 'Compare and merge' }).first().click());
+      await expectVisible(page.getByRole('heading', { level: 1, name: 'Merge duplicates' }), 'the merge preview', page);
+      await shot(page, '10-merge-preview.png');
+      await act('merge', page, () => page.getByRole('button', { name: /^Merge into/ }).click());
+      await expectVisible(page.getByText(/^Merged\./), 'the flash "Merged."', page);
+      await act('open likely duplicates again', page, () => page.goto('/stakeholders/duplicates'));
+      const left = await page.getByRole('link', { name: 'Compare and merge' }).count();
+      if (left !== 1) fail(`expected one pair left after the merge, found ${left}`);
+    });
+
+    await step('11. sign out, then /facilities needs login', async () => {
       await act('click "Sign out"', page, () =>
         page.getByRole('button', { name: 'Sign out', exact: true }).click(),
       );
       await expectVisible(page.getByRole('button', { name: 'Sign in', exact: true }), 'the "Sign in" button after signing out', page);
       await expectVisible(page.getByText('You have been signed out').first(), 'the text "You have been signed out"', page);
-      await shot(page, '08-signed-out.png');
+      await shot(page, '11-signed-out.png');
       await act('open /facilities', page, () => page.goto('/facilities'));
       await expectPath(page, '/login', 'a redirect to /login for /facilities after signing out');
     });

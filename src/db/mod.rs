@@ -9,6 +9,7 @@ pub mod champions;
 pub mod facilities;
 pub mod feedback;
 pub mod influence;
+pub mod merge;
 pub mod organizations;
 pub mod sessions;
 pub mod stakeholders;

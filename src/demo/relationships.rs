@@ -134,6 +134,7 @@ pub async fn ensure(conn: &mut PgConnection, actor: &Actor) -> anyhow::Result<()
     if already {
         return Ok(());
     }
+    add_duplicates(&mut *conn, actor).await?;
     let people: Vec<(Uuid, String, Option<String>)> = sqlx::query_as(
         "select id, kind, tier from stakeholders where status = 'active' order by last_name, first_name, id",
     )
@@ -449,5 +450,37 @@ pub async fn ensure(conn: &mut PgConnection, actor: &Actor) -> anyhow::Result<()
         serde_json::json!({ "affiliations": aff.len(), "managed": managed, "influence_links": links.len(), "feedback": feedback }),
     )
     .await?;
+    Ok(())
+}
+
+/// Two people entered twice, as happens when a liaison adds someone from a business card:
+/// a typo in the first name, no NPI, the same phone. "Likely duplicates" finds them.
+async fn add_duplicates(conn: &mut PgConnection, actor: &Actor) -> anyhow::Result<()> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "select id from stakeholders where kind = 'physician' and cardinality(phones) > 0
+            and length(first_name) > 4 order by last_name, first_name, id limit 2",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut copies = Vec::new();
+    for id in ids {
+        let Some(row) =
+            crate::db::stakeholders::find(&mut *conn, crate::domain::StakeholderId(id)).await?
+        else {
+            continue;
+        };
+        let Some(mut copy) = crate::db::merge::input_of(&row) else {
+            continue;
+        };
+        let mut first: Vec<char> = copy.first_name.chars().collect();
+        first.remove(first.len() - 2);
+        copy.first_name = first.into_iter().collect();
+        copy.npi = None;
+        copy.emails.clear();
+        copy.tags.clear();
+        copy.tier = None;
+        copies.push(copy);
+    }
+    crate::db::stakeholders::insert_many(conn, actor, &copies).await?;
     Ok(())
 }

@@ -32,6 +32,7 @@ mod facility;
 mod feedback;
 mod ids;
 mod influence;
+mod merge;
 mod npi;
 mod organization;
 mod pipeline;
@@ -48,6 +49,7 @@ pub use feedback::{
 };
 pub use ids::{FacilityId, StakeholderId, TenantId, UserId};
 pub use influence::{InfluenceDraft, InfluenceInput, InfluenceKind, InfluenceSource};
+pub use merge::{merge_fields, name_similarity};
 pub use npi::{Npi, check_digit as npi_check_digit};
 pub use organization::{OrganizationDraft, OrganizationInput, OrganizationKind};
 pub use pipeline::{AssignmentRole, Cadence, Stage, StageMove, StageMoveDraft, due};

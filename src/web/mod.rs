@@ -13,6 +13,7 @@ mod health;
 mod home;
 mod layout;
 mod login;
+mod merge;
 mod organizations;
 mod pager;
 mod soon;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(login::router())
         .merge(home::router())
         .merge(facilities::router())
+        .merge(merge::router())
         .merge(stakeholders::router())
         .merge(organizations::router())
         .merge(affiliations::router())

@@ -7,6 +7,7 @@ mod auth;
 mod embedded;
 mod facilities;
 mod helpers;
+mod merge;
 mod organizations;
 mod security;
 mod stakeholders;
