@@ -55,6 +55,8 @@ pub struct StakeholderParams {
     tag: Option<String>,
     /// Champion stage: identified, engaged, supporter, champion, advocate or at_risk.
     stage: Option<String>,
+    /// People currently affiliated with this organization.
+    organization_id: Option<String>,
     /// active (default), archived or all.
     status: Option<String>,
     /// name (default), tier or newest.
@@ -79,6 +81,7 @@ pub async fn list(
         taxonomy_code: text(p.specialty),
         tag: text(p.tag),
         stage: p.stage.as_deref().and_then(crate::domain::Stage::parse),
+        organization_id: p.organization_id.as_deref().and_then(|o| o.parse().ok()),
         archived: match p.status.as_deref() {
             Some("archived") => Some(true),
             Some("all") => None,

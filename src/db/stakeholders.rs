@@ -162,6 +162,8 @@ pub struct StakeholderFilter {
     pub taxonomy_code: Option<String>,
     pub tag: Option<String>,
     pub stage: Option<crate::domain::Stage>,
+    /// People currently affiliated with this organization.
+    pub organization_id: Option<uuid::Uuid>,
     /// `None`: active and archived.
     pub archived: Option<bool>,
     pub sort: StakeholderSort,
@@ -257,6 +259,11 @@ fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a StakeholderFilte
     if let Some(stage) = f.stage {
         qb.push(" and s.stage = ").push_bind(stage.as_str());
     }
+    if let Some(org) = f.organization_id {
+        qb.push(" and s.id in (select stakeholder_id from affiliations where organization_id = ")
+            .push_bind(org)
+            .push(" and (ends_on is null or ends_on >= current_date))");
+    }
     match f.archived {
         Some(true) => {
             qb.push(" and s.status = 'archived'");
@@ -311,7 +318,8 @@ pub async fn list(
     let only_status = filter.kind.is_none()
         && filter.tier.is_none()
         && filter.taxonomy_code.is_none()
-        && filter.stage.is_none();
+        && filter.stage.is_none()
+        && filter.organization_id.is_none();
     let counted = if only_status && matched <= super::COUNT_CAP {
         // Archived people are few: count them among the matches and take them off.
         let archived = match filter.archived {

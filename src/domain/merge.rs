@@ -154,6 +154,10 @@ mod tests {
             .prop_map(|(last, cred, emails, tags, tier, dnc)| {
                 let mut p = person("Pat", &last);
                 p.credentials = cred;
+                // As validation leaves them: no repeats.
+                let mut emails = emails;
+                emails.sort();
+                emails.dedup();
                 p.emails = emails;
                 p.tags = crate::domain::clean_tags(&tags).unwrap_or_default();
                 p.tier = tier.map(|t| [Tier::A, Tier::B, Tier::C][t as usize]);

@@ -24,6 +24,10 @@ struct HomePage {
     stakeholders: i64,
     facilities: i64,
     users: i64,
+    /// The signed-in user's book: overdue and due soon.
+    book: db::assignments::BookCounts,
+    /// Open concerns past their due date (shown to admins, marketers and executives).
+    overdue_concerns: Option<i64>,
     is_admin: bool,
 }
 
@@ -32,12 +36,28 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<Hom
     let stakeholders = db::stakeholders::count_active(&mut tx).await?;
     let facilities = db::facilities::count_active(&mut tx).await?;
     let users = db::users::count_active(&mut tx).await?;
+    let cadence = db::assignments::cadence(&mut tx).await?;
+    let (_, book) = db::assignments::book(
+        &mut tx,
+        user.user_id.0,
+        cadence,
+        db::assignments::BookView::Due,
+        db::PageRequest::new(Some(1), Some(1)),
+    )
+    .await?;
+    let overdue_concerns = if user.role == crate::domain::Role::Liaison {
+        None
+    } else {
+        Some(db::feedback::overdue_concerns(&mut tx).await?)
+    };
     tx.commit().await?;
     Ok(HomePage {
         layout: Layout::new(&user, "Home", "home"),
         stakeholders,
         facilities,
         users,
+        book,
+        overdue_concerns,
         is_admin: user.is_admin(),
     })
 }

@@ -51,6 +51,7 @@ struct ListQuery {
     specialty: Option<String>,
     tag: Option<String>,
     stage: Option<String>,
+    org: Option<String>,
     status: Option<String>,
     sort: Option<String>,
     page: Option<i64>,
@@ -71,6 +72,7 @@ impl ListQuery {
             taxonomy_code: text(&self.specialty),
             tag: text(&self.tag).map(|t: String| t.to_lowercase()),
             stage: self.stage.as_deref().and_then(Stage::parse),
+            organization_id: self.org.as_deref().and_then(|o| o.parse().ok()),
             archived: match self.status.as_deref() {
                 Some("archived") => Some(true),
                 Some("all") => None,
@@ -92,6 +94,7 @@ impl ListQuery {
                 ("specialty", f.taxonomy_code.as_deref()),
                 ("tag", f.tag.as_deref()),
                 ("stage", f.stage.map(Stage::as_str)),
+                ("org", f.organization_id.map(|o| o.to_string()).as_deref()),
                 (
                     "status",
                     self.status
@@ -122,6 +125,8 @@ struct ListPage {
     users: Vec<(uuid::Uuid, String)>,
     stages: &'static [Stage],
     return_to: String,
+    /// The organization the list is narrowed to, if any.
+    organization: Option<(uuid::Uuid, String)>,
 }
 
 async fn list(
@@ -134,6 +139,12 @@ async fn list(
     let page = db::stakeholders::list(&mut tx, &filter, PageRequest::new(query.page, None)).await?;
     let specialties = db::taxonomy::used(&mut tx).await?;
     let tags = db::stakeholders::tags(&mut tx).await?;
+    let organization = match filter.organization_id {
+        Some(id) => db::organizations::find(&mut tx, id)
+            .await?
+            .map(|o| (id, o.name)),
+        None => None,
+    };
     let users = if user.role.can_edit_book() {
         db::assignments::users(&mut tx).await?
     } else {
@@ -147,6 +158,7 @@ async fn list(
         || filter.taxonomy_code.is_some()
         || filter.tag.is_some()
         || filter.stage.is_some()
+        || filter.organization_id.is_some()
         || filter.archived != Some(false);
     let return_to = match query.page {
         Some(p) if p > 1 => format!(
@@ -171,6 +183,7 @@ async fn list(
         return_to,
         users,
         stages: Stage::ALL,
+        organization,
     })
 }
 
