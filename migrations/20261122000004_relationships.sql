@@ -10,7 +10,7 @@ alter table stakeholders
   add column merged_into uuid;
 alter table stakeholders drop constraint stakeholders_status_check;
 alter table stakeholders add constraint stakeholders_status_check check (status in ('active', 'archived', 'merged'));
-create index stakeholders_stage_idx on stakeholders (tenant_id, stage) where stage is not null;
+create index stakeholders_stage_idx on stakeholders (tenant_id, stage, stage_changed_at desc nulls last, id) where stage is not null;
 
 -- Affiliations: a person works at several practices and holds privileges at several of the
 -- tenant's facilities. Exactly one of organization and facility.

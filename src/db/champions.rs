@@ -156,19 +156,8 @@ pub struct BoardCard {
 /// Cards shown per column.
 pub const CARDS_PER_STAGE: i64 = 12;
 
-/// The board: for each stage its count and its most recently moved people.
-pub async fn board(conn: &mut PgConnection, f: &BoardFilter) -> sqlx::Result<Vec<BoardCard>> {
-    let mut qb = QueryBuilder::new(format!(
-        "select * from (
-           select s.id, {name} as name, t.display_name as specialty, s.tier, s.stage, s.stage_changed_at,
-                  (select u.name from assignments a join users u on u.id = a.user_id
-                   where a.stakeholder_id = s.id and a.ends_on is null and a.role = 'primary') as manager,
-                  count(*) over (partition by s.stage) as in_stage,
-                  row_number() over (partition by s.stage order by s.stage_changed_at desc nulls last, s.id) as n
-           from stakeholders s left join taxonomy t on t.code = s.taxonomy_code
-           where s.status = 'active' and s.stage is not null",
-        name = super::stakeholders::name_sql("s")
-    ));
+/// The board's filter conditions on `s` (a stakeholder row).
+fn push_board_filter<'a>(qb: &mut QueryBuilder<'a, sqlx::Postgres>, f: &'a BoardFilter) {
     if let Some(fac) = f.facility_id {
         qb.push(
             " and exists (select 1 from affiliations af where af.stakeholder_id = s.id and af.facility_id = ",
@@ -177,15 +166,49 @@ pub async fn board(conn: &mut PgConnection, f: &BoardFilter) -> sqlx::Result<Vec
         .push(" and (af.ends_on is null or af.ends_on >= current_date))");
     }
     if let Some(code) = &f.taxonomy_code {
-        qb.push(" and s.taxonomy_code = ").push_bind(code.clone());
+        qb.push(" and s.taxonomy_code = ").push_bind(code);
     }
     if let Some(user) = f.user_id {
         qb.push(" and exists (select 1 from assignments a where a.stakeholder_id = s.id and a.ends_on is null and a.user_id = ")
             .push_bind(user)
             .push(")");
     }
-    qb.push(") b where n <= ")
+}
+
+/// The board: for each stage its count and its most recently moved people. Each column is a
+/// walk down the stage index, newest move first, that stops after a column's worth.
+pub async fn board(conn: &mut PgConnection, f: &BoardFilter) -> sqlx::Result<Vec<BoardCard>> {
+    let mut counts = QueryBuilder::new(
+        "select s.stage, count(*) from stakeholders s where s.status = 'active' and s.stage is not null",
+    );
+    push_board_filter(&mut counts, f);
+    counts.push(" group by s.stage");
+    let counts: Vec<(String, i64)> = counts.build_query_as().fetch_all(&mut *conn).await?;
+    let stages: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+    let mut qb = QueryBuilder::new(format!(
+        "select c.id, {name} as name, t.display_name as specialty, c.tier, c.stage, c.stage_changed_at,
+                (select u.name from assignments a join users u on u.id = a.user_id
+                 where a.stakeholder_id = c.id and a.ends_on is null and a.role = 'primary') as manager,
+                0::int8 as in_stage
+         from unnest(",
+        name = super::stakeholders::name_sql("c")
+    ));
+    qb.push_bind(stages).push(
+        "::text[]) with ordinality as st(stage, ord)
+         cross join lateral (select s.* from stakeholders s
+            where s.stage = st.stage and s.status = 'active'",
+    );
+    push_board_filter(&mut qb, f);
+    qb.push(" order by s.stage_changed_at desc nulls last, s.id limit ")
         .push_bind(CARDS_PER_STAGE)
-        .push(" order by stage, n");
-    qb.build_query_as().fetch_all(conn).await
+        .push(") c left join taxonomy t on t.code = c.taxonomy_code order by st.ord, c.stage_changed_at desc nulls last, c.id");
+    let mut cards: Vec<BoardCard> = qb.build_query_as().fetch_all(conn).await?;
+    for card in &mut cards {
+        card.in_stage = counts
+            .iter()
+            .find(|(stage, _)| *stage == card.stage)
+            .map(|(_, n)| *n)
+            .unwrap_or(0);
+    }
+    Ok(cards)
 }

@@ -24,7 +24,7 @@ pub struct DuplicatePair {
 }
 
 #[derive(sqlx::FromRow)]
-struct Candidate {
+struct Signals {
     a_id: Uuid,
     a_name: String,
     a_first: String,
@@ -35,15 +35,37 @@ struct Candidate {
     same_email: bool,
     same_org: bool,
     same_specialty: bool,
-    both_npi: bool,
     b_has_npi: bool,
 }
 
+/// Name pairs looked at, at most (a workspace of 50,000 has a few tens of thousands).
+const NAME_PAIRS: i64 = 200_000;
+/// Similar-name pairs whose other signals are checked, at most.
+const SIMILAR_PAIRS: usize = 20_000;
+
 /// Pairs of active stakeholders with the same last name and first initial, a similar first
 /// name, and something else in common (phone, email, organization, or the same specialty
-/// with an identical first name). Two different NPIs mean two different people.
+/// with an identical first name). Two different NPIs mean two different people. First the
+/// names alone (cheap, from the name index), then the other signals for the similar few.
 pub async fn candidates(conn: &mut PgConnection, limit: usize) -> sqlx::Result<Vec<DuplicatePair>> {
-    let rows: Vec<Candidate> = sqlx::query_as(&format!(
+    let names: Vec<(Uuid, String, Uuid, String)> = sqlx::query_as(
+        "select a.id, a.first_name, b.id, b.first_name
+         from stakeholders a
+         join stakeholders b on lower(b.last_name) = lower(a.last_name)
+              and lower(left(b.first_name, 1)) = lower(left(a.first_name, 1)) and b.id > a.id
+         where a.status = 'active' and b.status = 'active' and (a.npi is null or b.npi is null)
+         limit $1",
+    )
+    .bind(NAME_PAIRS)
+    .fetch_all(&mut *conn)
+    .await?;
+    let (a_ids, b_ids): (Vec<Uuid>, Vec<Uuid>) = names
+        .into_iter()
+        .filter(|(_, a, _, b)| name_similarity(a, b) >= 0.85)
+        .take(SIMILAR_PAIRS)
+        .map(|(a, _, b, _)| (a, b))
+        .unzip();
+    let rows: Vec<Signals> = sqlx::query_as(&format!(
         "select a.id as a_id, {an} as a_name, a.first_name as a_first, b.id as b_id, {bn} as b_name,
                 b.first_name as b_first,
                 array(select regexp_replace(p, '\\D', '', 'g') from unnest(a.phones) p)
@@ -52,21 +74,19 @@ pub async fn candidates(conn: &mut PgConnection, limit: usize) -> sqlx::Result<V
                 exists (select 1 from affiliations x join affiliations y on y.organization_id = x.organization_id
                         where x.stakeholder_id = a.id and y.stakeholder_id = b.id) as same_org,
                 coalesce(a.taxonomy_code = b.taxonomy_code, false) as same_specialty,
-                (a.npi is not null and b.npi is not null) as both_npi,
                 (b.npi is not null) as b_has_npi
-         from stakeholders a
-         join stakeholders b on lower(b.last_name) = lower(a.last_name)
-              and lower(left(b.first_name, 1)) = lower(left(a.first_name, 1)) and b.id > a.id
-         where a.status = 'active' and b.status = 'active'
-         limit 20000",
+         from unnest($1::uuid[], $2::uuid[]) as p(a, b)
+         join stakeholders a on a.id = p.a
+         join stakeholders b on b.id = p.b",
         an = super::stakeholders::name_sql("a"),
         bn = super::stakeholders::name_sql("b"),
     ))
+    .bind(&a_ids)
+    .bind(&b_ids)
     .fetch_all(conn)
     .await?;
     let mut pairs: Vec<DuplicatePair> = rows
         .into_iter()
-        .filter(|c| !c.both_npi)
         .filter_map(|c| {
             let similarity = name_similarity(&c.a_first, &c.b_first);
             let same_first = c.a_first.eq_ignore_ascii_case(&c.b_first);
@@ -83,7 +103,7 @@ pub async fn candidates(conn: &mut PgConnection, limit: usize) -> sqlx::Result<V
             if same_first && c.same_specialty {
                 reasons.push("same name and specialty".to_string());
             }
-            (similarity >= 0.85 && !reasons.is_empty()).then(|| {
+            (!reasons.is_empty()).then(|| {
                 reasons.insert(
                     0,
                     if same_first {
