@@ -49,11 +49,13 @@ const SIMILAR_PAIRS: usize = 20_000;
 /// names alone (cheap, from the name index), then the other signals for the similar few.
 pub async fn candidates(conn: &mut PgConnection, limit: usize) -> sqlx::Result<Vec<DuplicatePair>> {
     let names: Vec<(Uuid, String, Uuid, String)> = sqlx::query_as(
+        // `a` is the one without an NPI (few): each pair once, from its NPI-less side.
         "select a.id, a.first_name, b.id, b.first_name
          from stakeholders a
-         join stakeholders b on lower(b.last_name) = lower(a.last_name)
-              and lower(left(b.first_name, 1)) = lower(left(a.first_name, 1)) and b.id > a.id
-         where a.status = 'active' and b.status = 'active' and (a.npi is null or b.npi is null)
+         join stakeholders b on lower(b.last_name) = lower(a.last_name) and b.id <> a.id
+              and lower(left(b.first_name, 1)) = lower(left(a.first_name, 1))
+         where a.npi is null and a.status = 'active' and b.status = 'active'
+           and (b.npi is not null or b.id > a.id)
          limit $1",
     )
     .bind(NAME_PAIRS)
