@@ -9,6 +9,7 @@ mod facilities;
 mod helpers;
 mod merge;
 mod organizations;
+mod relationships;
 mod security;
 mod stakeholders;
 mod tenancy;
