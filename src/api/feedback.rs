@@ -95,6 +95,9 @@ pub async fn create(
         .validate(chrono::Utc::now().date_naive())
         .map_err(AppError::Invalid)?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    if !db::feedback::topic_open(&mut tx, input.topic_id).await? {
+        return Err(AppError::field("topic_id", db::feedback::TOPIC_CLOSED).into());
+    }
     let id = db::feedback::create_audited(&mut tx, &user.actor(), &input)
         .await
         .map_err(|e| on_constraints(e, db::feedback::CONSTRAINTS))?;

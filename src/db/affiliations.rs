@@ -312,3 +312,27 @@ pub async fn list(
     )
     .await
 }
+
+/// The place a form's `o:<id>` / `f:<id>` key names, active or not (so an affiliation at a
+/// practice that has since closed can still be edited and ended).
+pub async fn place(conn: &mut PgConnection, key: &str) -> sqlx::Result<Option<Place>> {
+    let (table, facility, id) = match key.split_once(':') {
+        Some(("o", id)) => ("organizations", false, id),
+        Some(("f", id)) => ("facilities", true, id),
+        _ => return Ok(None),
+    };
+    let Ok(id) = id.parse::<Uuid>() else {
+        return Ok(None);
+    };
+    // The table name is one of two of ours, never input.
+    let name: Option<String> =
+        sqlx::query_scalar(&format!("select name from {table} where id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(name.map(|name| Place {
+        key: key.to_string(),
+        name,
+        facility,
+    }))
+}

@@ -264,6 +264,18 @@ pub const CONSTRAINTS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Whether `topic` is a topic of this workspace that is still offered (not archived).
+pub async fn topic_open(conn: &mut PgConnection, topic: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists(select 1 from feedback_topics where id = $1 and not archived)",
+    )
+    .bind(topic)
+    .fetch_one(conn)
+    .await
+}
+
+pub const TOPIC_CLOSED: &str = "Choose a topic from the list; that one is archived or unknown.";
+
 /// Logs feedback, audited. Hearing from someone counts as contact: it moves their last
 /// contact forward (the cadence clock).
 pub async fn create_audited(

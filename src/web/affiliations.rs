@@ -94,7 +94,13 @@ async fn form_page(
     let person = db::stakeholders::find(&mut tx, crate::domain::StakeholderId(stakeholder))
         .await?
         .ok_or(AppError::NotFound)?;
-    let places = db::affiliations::places(&mut tx).await?;
+    let mut places = db::affiliations::places(&mut tx).await?;
+    if !form.place.is_empty()
+        && !places.iter().any(|p| p.key == form.place)
+        && let Some(current) = db::affiliations::place(&mut tx, &form.place).await?
+    {
+        places.insert(0, current);
+    }
     tx.commit().await?;
     // The place select reports as one field.
     for field in ["organization_id", "facility_id"] {

@@ -155,12 +155,12 @@ async fn book(
     } else {
         Vec::new()
     };
+    // Any user of the workspace, deactivated ones too: their book still needs reassigning.
     let owner = match other {
         Some(id) => Some(
-            users
-                .iter()
-                .find(|(u, _)| *u == id)
-                .cloned()
+            db::users::find(&mut tx, crate::domain::UserId(id))
+                .await?
+                .map(|u| (id, u.name))
                 .ok_or(AppError::NotFound)?,
         ),
         None => None,

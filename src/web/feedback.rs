@@ -253,6 +253,13 @@ async fn create(
         }
     };
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    if !db::feedback::topic_open(&mut tx, input.topic_id).await? {
+        drop(tx);
+        let mut errors = FieldErrors::new();
+        errors.insert("topic_id", db::feedback::TOPIC_CLOSED.into());
+        let page = form_page(&state, &user, form, errors).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     if let Err(e) = db::feedback::create_audited(&mut tx, &user.actor(), &input).await {
         return match on_constraints(e, db::feedback::CONSTRAINTS) {
             AppError::Invalid(errors) => {

@@ -2491,3 +2491,117 @@ async fn another_workspace_gets_not_found_for_every_relationship_record() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_affiliation_at_a_closed_practice_can_still_be_edited_and_ended() {
+    let app = TestApp::spawn().await;
+    let s = app.signed_in("mercy", Role::Liaison).await;
+    let ids = people(&app, s.tenant, &["Closed"]).await;
+    let org = organization(&s, "Old Town Clinic").await;
+    let place = format!("o:{org}");
+    let r = s
+        .post(
+            &format!("/stakeholders/{}/affiliations", ids[0]),
+            &[("place", place.as_str()), ("role", "practices_at")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let aff = id_of(&app, s.tenant, "select id from affiliations").await;
+    assert_eq!(
+        s.post(&format!("/organizations/{org}/archive"), &[])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let form = s.text(&format!("/affiliations/{aff}/edit")).await;
+    assert!(
+        form.contains(&format!(
+            "<option value=\"{place}\" selected>Old Town Clinic</option>"
+        )),
+        "the archived practice stays chosen: {form}"
+    );
+    let r = s
+        .post(
+            &format!("/affiliations/{aff}"),
+            &[
+                ("place", place.as_str()),
+                ("role", "practices_at"),
+                ("ends_on", "2026-06-30"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count(
+            s.tenant,
+            "select count(*) from affiliations where ends_on = '2026-06-30'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_archived_topic_is_refused_on_the_page_and_through_the_api() {
+    let app = TestApp::spawn().await;
+    let s = app.signed_in("mercy", Role::Marketer).await;
+    let ids = people(&app, s.tenant, &["Topical"]).await;
+    let parking = topic(&app, s.tenant, "Facilities and parking").await;
+    app.owner_exec(
+        s.tenant,
+        &format!("update feedback_topics set archived = true where id = '{parking}'"),
+    )
+    .await;
+    let r = log_feedback(&s, ids[0], parking, "-1", "No parking", &days_ago(0)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body(r).await.contains("that one is archived"));
+    let token = app.token(s.tenant, s.user).await;
+    let r = app
+        .api(&token)
+        .post(
+            "/api/v1/feedback",
+            &serde_json::json!({ "stakeholder_id": ids[0], "topic_id": parking, "sentiment": -1, "body": "No parking" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.count(s.tenant, "select count(*) from feedback").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn an_admin_can_open_a_deactivated_users_book_to_reassign_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("mercy", Role::Admin).await;
+    let gone = app.signed_in("mercy", Role::Liaison).await;
+    rename(&app, &gone, "Gone Liaison").await;
+    let ids = people(&app, admin.tenant, &["Orphan"]).await;
+    let user = gone.user.0.to_string();
+    assert_eq!(
+        admin
+            .post(
+                &format!("/stakeholders/{}/assignments", ids[0]),
+                &[("user_id", user.as_str()), ("role", "primary")],
+            )
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    app.owner_exec(
+        admin.tenant,
+        &format!("update users set active = false where id = '{user}'"),
+    )
+    .await;
+    let r = admin
+        .get(&format!("/my-stakeholders?view=all&user={user}"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = body(r).await;
+    assert!(
+        page.contains("Gone Liaison&#x27;s stakeholders")
+            || page.contains("Gone Liaison's stakeholders"),
+        "{page}"
+    );
+    assert!(page.contains("Orphan"));
+}
