@@ -2431,7 +2431,7 @@ async fn another_workspace_gets_not_found_for_every_relationship_record() {
     assert!(
         body(their_topic_used)
             .await
-            .contains("Choose a topic from the list.")
+            .contains("Choose a topic from the list")
     );
     let their_user = b.s.user.0.to_string();
     let their_owner = a
@@ -2598,10 +2598,6 @@ async fn an_admin_can_open_a_deactivated_users_book_to_reassign_it() {
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let page = body(r).await;
-    assert!(
-        page.contains("Gone Liaison&#x27;s stakeholders")
-            || page.contains("Gone Liaison's stakeholders"),
-        "{page}"
-    );
+    assert!(page.contains("Gone Liaison&#39;s stakeholders"), "{page}");
     assert!(page.contains("Orphan"));
 }
