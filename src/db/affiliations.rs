@@ -209,6 +209,8 @@ pub async fn save_audited(
         ),
     };
     changes["stakeholder_id"] = serde_json::json!(stakeholder);
+    // People are found by the names of the places they work at.
+    super::stakeholders::refresh_terms(&mut *conn, actor, &[stakeholder]).await?;
     super::audit::record(
         conn,
         actor,
@@ -234,6 +236,7 @@ pub async fn delete_audited(
         .bind(id)
         .execute(&mut *conn)
         .await?;
+    super::stakeholders::refresh_terms(&mut *conn, actor, &[before.stakeholder_id]).await?;
     let mut changes = row_view(&before);
     changes["stakeholder_id"] = serde_json::json!(before.stakeholder_id);
     super::audit::record(
@@ -335,4 +338,23 @@ pub async fn place(conn: &mut PgConnection, key: &str) -> sqlx::Result<Option<Pl
         name,
         facility,
     }))
+}
+
+/// Rewrites the search terms of everyone affiliated with a place whose name changed.
+pub async fn refresh_people_at(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    target: AffiliationTarget,
+) -> sqlx::Result<()> {
+    let (column, id) = match target {
+        AffiliationTarget::Organization(id) => ("organization_id", id),
+        AffiliationTarget::Facility(id) => ("facility_id", id),
+    };
+    let people: Vec<Uuid> = sqlx::query_scalar(&format!(
+        "select distinct stakeholder_id from affiliations where {column} = $1"
+    ))
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    super::stakeholders::refresh_terms(conn, actor, &people).await
 }

@@ -218,6 +218,14 @@ pub async fn update_audited(
     let Some(after) = update(&mut *conn, id, f).await? else {
         return Ok(None);
     };
+    if before.name != after.name {
+        super::affiliations::refresh_people_at(
+            &mut *conn,
+            actor,
+            crate::domain::AffiliationTarget::Facility(id.0),
+        )
+        .await?;
+    }
     let changes = super::audit::diff(&audit_view(&input_of(&before)), &audit_view(f));
     super::audit::record(
         conn,

@@ -335,6 +335,7 @@ pub async fn merge_audited(
         .bind(other)
         .execute(&mut *conn)
         .await?;
+    super::stakeholders::refresh_terms(&mut *conn, actor, &[keep]).await?;
     super::audit::record(
         &mut *conn,
         actor,

@@ -200,6 +200,14 @@ pub async fn save_audited(
     .bind(&o.website)
     .execute(&mut *conn)
     .await?;
+    if before.as_ref().is_some_and(|b| b.name != o.name) {
+        super::affiliations::refresh_people_at(
+            &mut *conn,
+            actor,
+            crate::domain::AffiliationTarget::Organization(target),
+        )
+        .await?;
+    }
     let (action, changes) = match &before {
         Some(b) => (
             "organization.update",

@@ -456,9 +456,13 @@ pub async fn refresh_terms(
         credentials: Option<String>,
         tags: Vec<String>,
         specialty: Option<String>,
+        places: Vec<String>,
     }
     let rows: Vec<Source> = sqlx::query_as(
-        "select s.id, s.first_name, s.middle_name, s.last_name, s.npi, s.credentials, s.tags, t.display_name as specialty
+        "select s.id, s.first_name, s.middle_name, s.last_name, s.npi, s.credentials, s.tags, t.display_name as specialty,
+                array(select coalesce(o.name, f.name) from affiliations a
+                      left join organizations o on o.id = a.organization_id left join facilities f on f.id = a.facility_id
+                      where a.stakeholder_id = s.id and (a.ends_on is null or a.ends_on >= current_date)) as places
          from unnest($1::uuid[]) as ids(id)
          join stakeholders s on s.id = ids.id
          left join taxonomy t on t.code = s.taxonomy_code",
@@ -477,6 +481,7 @@ pub async fn refresh_terms(
             credentials: r.credentials.as_deref(),
             tags: &r.tags,
             specialty: r.specialty.as_deref(),
+            places: &r.places,
         };
         for term in text.terms() {
             terms.push(term);

@@ -264,6 +264,9 @@ pub async fn ensure(conn: &mut PgConnection, actor: &Actor) -> anyhow::Result<()
         .await?;
     }
 
+    let everyone: Vec<Uuid> = people.iter().map(|(id, _, _)| *id).collect();
+    crate::db::stakeholders::refresh_terms(&mut *conn, actor, &everyone).await?;
+
     // Relationship managers, the last contact and stages.
     let stages = [
         "identified",

@@ -45,6 +45,8 @@ pub struct StakeholderText<'a> {
     pub credentials: Option<&'a str>,
     pub tags: &'a [String],
     pub specialty: Option<&'a str>,
+    /// The organizations and facilities they are currently affiliated with.
+    pub places: &'a [String],
 }
 
 impl StakeholderText<'_> {
@@ -69,6 +71,9 @@ impl StakeholderText<'_> {
             terms.extend(words(tag));
             terms.insert(tag_term(tag));
         }
+        for place in self.places {
+            terms.extend(words(place));
+        }
         terms
     }
 }
@@ -88,10 +93,12 @@ mod tests {
             credentials: Some("MD, FACC"),
             tags: &tags,
             specialty: Some("Cardiovascular Disease Physician"),
+            places: &["Bayside Heart Group".to_string()],
         }
         .terms();
         for t in [
             "ana",
+            "bayside",
             "m",
             "ruiz",
             "lópez",

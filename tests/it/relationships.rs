@@ -2601,3 +2601,48 @@ async fn an_admin_can_open_a_deactivated_users_book_to_reassign_it() {
     assert!(page.contains("Gone Liaison&#39;s stakeholders"), "{page}");
     assert!(page.contains("Orphan"));
 }
+
+#[tokio::test]
+async fn people_are_found_by_the_name_of_the_practice_they_work_at() {
+    let app = TestApp::spawn().await;
+    let s = app.signed_in("mercy", Role::Liaison).await;
+    let ids = people(&app, s.tenant, &["Practising", "Elsewhere"]).await;
+    let org = organization(&s, "Bayside Heart Group").await;
+    let place = format!("o:{org}");
+    s.post(
+        &format!("/stakeholders/{}/affiliations", ids[0]),
+        &[("place", place.as_str()), ("role", "practices_at")],
+    )
+    .await;
+    let found = s.text("/stakeholders?q=bayside+heart").await;
+    assert!(
+        found.contains("Practising, Pat") && !found.contains("Elsewhere, Pat"),
+        "{found}"
+    );
+    // A new name is searchable at once; the old one no longer finds them.
+    let r = s
+        .post(
+            &format!("/organizations/{org}"),
+            &[("name", "Harborview Cardiology"), ("kind", "practice")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        s.text("/stakeholders?q=harborview")
+            .await
+            .contains("Practising, Pat")
+    );
+    assert!(
+        !s.text("/stakeholders?q=bayside")
+            .await
+            .contains("Practising, Pat")
+    );
+    // Removing the affiliation removes the words.
+    let aff = id_of(&app, s.tenant, "select id from affiliations").await;
+    s.post(&format!("/affiliations/{aff}/delete"), &[]).await;
+    assert!(
+        !s.text("/stakeholders?q=harborview")
+            .await
+            .contains("Practising, Pat")
+    );
+}
