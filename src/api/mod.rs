@@ -50,6 +50,8 @@ pub fn router() -> Router<AppState> {
           relationships::my_stakeholders, relationships::list_stages, relationships::move_stage,
           relationships::list_links, relationships::create_link, relationships::show_link,
           relationships::replace_link, relationships::delete_link, relationships::key_influencers,
+          relationships::timeline, relationships::duplicates, relationships::merge,
+          relationships::cadence, relationships::set_cadence, relationships::board,
           feedback::list, feedback::create, feedback::show, feedback::step, feedback::queue, feedback::topics),
     components(schemas(Me, crate::error::Problem, Role)),
     modifiers(&BearerAuth),

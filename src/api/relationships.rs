@@ -13,8 +13,10 @@ use crate::app::AppState;
 use crate::auth::{ApiUser, CurrentUser};
 use crate::db::affiliations::{AffiliationFilter, AffiliationRow};
 use crate::db::assignments::{AssignmentFilter, AssignmentRow, BookRow, BookView};
-use crate::db::champions::StageChangeRow;
+use crate::db::champions::{BoardCard, BoardFilter, StageChangeRow};
 use crate::db::influence::{InfluenceRow, InfluencerRow};
+use crate::db::merge::{DuplicatePair, MergeError, Related};
+use crate::db::timeline::TimelineEntry;
 use crate::db::{self, PageRequest};
 use crate::domain::{
     AffiliationDraft, AssignmentRole, InfluenceDraft, StageMoveDraft, StakeholderId, optional_id,
@@ -47,6 +49,11 @@ pub fn router() -> Router<AppState> {
             get(show_link).put(replace_link).delete(delete_link),
         )
         .route("/key-influencers", get(key_influencers))
+        .route("/stakeholders/{id}/timeline", get(timeline))
+        .route("/stakeholders/duplicates", get(duplicates))
+        .route("/stakeholders/merge", post(merge))
+        .route("/cadence", get(cadence).put(set_cadence))
+        .route("/champions/board", get(board))
 }
 
 fn uuid_param(v: &Option<String>, field: &'static str) -> Result<Option<Uuid>, AppError> {
@@ -505,4 +512,138 @@ pub async fn key_influencers(
         db::influence::key_influencers(&mut tx, PageRequest::new(p.page, p.per_page)).await?;
     tx.commit().await?;
     Ok(axum::Json(page.into()))
+}
+
+/// A stakeholder's timeline, newest first (at most 200 events).
+#[utoipa::path(get, path = "/api/v1/stakeholders/{id}/timeline", tag = "stakeholders", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<TimelineEntry>), (status = 404, body = crate::error::Problem)))]
+pub async fn timeline(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<TimelineEntry>>> {
+    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    stakeholder_exists(&mut tx, id).await?;
+    let rows = db::timeline::for_stakeholder(&mut tx, id, 200).await?;
+    tx.commit().await?;
+    Ok(axum::Json(rows))
+}
+
+/// Likely duplicate pairs (the record with an NPI first: the one to keep).
+#[utoipa::path(get, path = "/api/v1/stakeholders/duplicates", tag = "stakeholders",
+    responses((status = 200, body = Vec<DuplicatePair>), (status = 401, body = crate::error::Problem)))]
+pub async fn duplicates(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<axum::Json<Vec<DuplicatePair>>> {
+    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    let pairs = db::merge::candidates(&mut tx, 200).await?;
+    tx.commit().await?;
+    Ok(axum::Json(pairs))
+}
+
+/// Which record to keep and which to merge into it.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MergeRequest {
+    pub keep: Uuid,
+    pub other: Uuid,
+}
+
+/// Merges `other` into `keep`, moving every related record (not executives). Returns what
+/// moved; 409 when the two cannot be merged (two NPIs).
+#[utoipa::path(post, path = "/api/v1/stakeholders/merge", tag = "stakeholders", request_body = MergeRequest,
+    responses((status = 200, body = Related), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem)))]
+pub async fn merge(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<MergeRequest>,
+) -> ApiResult<axum::Json<Related>> {
+    user.require_book_editor()?;
+    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    let moved = match db::merge::merge_audited(&mut tx, &user.actor(), body.keep, body.other).await
+    {
+        Ok(moved) => moved,
+        Err(MergeError::NotFound) => return Err(AppError::NotFound.into()),
+        Err(MergeError::Refused(why)) => return Err(AppError::Conflict(why.into()).into()),
+        Err(MergeError::Db(e)) => return Err(e.into()),
+    };
+    tx.commit().await?;
+    Ok(axum::Json(moved))
+}
+
+/// The workspace's contact cadence per tier, in days.
+#[utoipa::path(get, path = "/api/v1/cadence", tag = "assignments",
+    responses((status = 200, body = crate::domain::Cadence)))]
+pub async fn cadence(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<axum::Json<crate::domain::Cadence>> {
+    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    let c = db::assignments::cadence(&mut tx).await?;
+    tx.commit().await?;
+    Ok(axum::Json(c))
+}
+
+/// Days between contacts for tiers A, B and C (1 to 730 each).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CadenceBody {
+    pub a: serde_json::Value,
+    pub b: serde_json::Value,
+    pub c: serde_json::Value,
+}
+
+/// Sets the cadence (admins).
+#[utoipa::path(put, path = "/api/v1/cadence", tag = "assignments", request_body = CadenceBody,
+    responses((status = 200, body = crate::domain::Cadence), (status = 403, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)))]
+pub async fn set_cadence(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<CadenceBody>,
+) -> ApiResult<axum::Json<crate::domain::Cadence>> {
+    user.require_admin()?;
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let c = crate::domain::Cadence::parse(&text(&body.a), &text(&body.b), &text(&body.c))
+        .map_err(AppError::Invalid)?;
+    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    db::assignments::set_cadence_audited(&mut tx, &user.actor(), c).await?;
+    tx.commit().await?;
+    Ok(axum::Json(c))
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BoardParams {
+    facility_id: Option<String>,
+    /// A NUCC taxonomy code.
+    specialty: Option<String>,
+    /// A current relationship manager.
+    manager_id: Option<String>,
+}
+
+/// The champion board: per stage, the count and the most recently moved people (at most 12
+/// each; `in_stage` is the stage's count under the filter).
+#[utoipa::path(get, path = "/api/v1/champions/board", tag = "stages", params(BoardParams),
+    responses((status = 200, body = Vec<BoardCard>), (status = 401, body = crate::error::Problem)))]
+pub async fn board(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(p): Query<BoardParams>,
+) -> ApiResult<axum::Json<Vec<BoardCard>>> {
+    let filter = BoardFilter {
+        facility_id: uuid_param(&p.facility_id, "facility_id")?,
+        taxonomy_code: p
+            .specialty
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
+        user_id: uuid_param(&p.manager_id, "manager_id")?,
+    };
+    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    let cards = db::champions::board(&mut tx, &filter).await?;
+    tx.commit().await?;
+    Ok(axum::Json(cards))
 }

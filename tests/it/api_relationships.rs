@@ -561,3 +561,101 @@ async fn the_openapi_document_lists_the_relationship_routes() {
         assert!(doc["paths"][path].is_object(), "{path}");
     }
 }
+
+#[tokio::test]
+async fn timeline_duplicates_merge_cadence_and_board_through_the_api() {
+    let app = TestApp::spawn().await;
+    let admin = caller(&app, "mercy", Role::Admin).await;
+    let ids = people(&app, admin.tenant, &["Twin", "Twine"]).await;
+    app.owner_exec(
+        admin.tenant,
+        "update stakeholders set first_name = 'Katherine', last_name = 'Ng', phones = '{5035550101}' where last_name = 'Twin';
+         update stakeholders set first_name = 'Kathrine', last_name = 'Ng', phones = '{503-555-0101}' where last_name = 'Twine';",
+    )
+    .await;
+    let r = admin
+        .api
+        .post(
+            "/api/v1/stages",
+            &json!({ "stakeholder_id": ids[1], "stage": "supporter" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let timeline = json_of(
+        admin
+            .api
+            .get(&format!("/api/v1/stakeholders/{}/timeline", ids[1]))
+            .await,
+    )
+    .await;
+    assert_eq!(timeline[0]["kind"], "stage");
+
+    let board = json_of(admin.api.get("/api/v1/champions/board").await).await;
+    assert_eq!(board[0]["id"], ids[1].to_string());
+    assert_eq!(board[0]["in_stage"], 1);
+
+    let pairs = json_of(admin.api.get("/api/v1/stakeholders/duplicates").await).await;
+    assert_eq!(pairs.as_array().map(Vec::len), Some(1));
+    let moved = json_of(
+        admin
+            .api
+            .post(
+                "/api/v1/stakeholders/merge",
+                &json!({ "keep": ids[0], "other": ids[1] }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(moved["stage_changes"], 1);
+    let again = admin
+        .api
+        .post(
+            "/api/v1/stakeholders/merge",
+            &json!({ "keep": ids[0], "other": ids[1] }),
+        )
+        .await;
+    assert_eq!(
+        again.status(),
+        StatusCode::NOT_FOUND,
+        "the other record is already merged"
+    );
+
+    assert_eq!(
+        json_of(admin.api.get("/api/v1/cadence").await).await["a"],
+        30
+    );
+    let r = admin
+        .api
+        .put("/api/v1/cadence", &json!({ "a": 14, "b": "45", "c": 90 }))
+        .await;
+    assert_eq!(json_of(r).await["a"], 14);
+    let r = admin
+        .api
+        .put("/api/v1/cadence", &json!({ "a": 0, "b": 45, "c": 90 }))
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let liaison = caller(&app, "mercy", Role::Liaison).await;
+    let r = liaison
+        .api
+        .put("/api/v1/cadence", &json!({ "a": 10, "b": 45, "c": 90 }))
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let exec = caller(&app, "mercy", Role::Executive).await;
+    let r = exec
+        .api
+        .post(
+            "/api/v1/stakeholders/merge",
+            &json!({ "keep": ids[0], "other": ids[1] }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let other = caller(&app, "other", Role::Admin).await;
+    assert_eq!(
+        other
+            .api
+            .get(&format!("/api/v1/stakeholders/{}/timeline", ids[0]))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
