@@ -114,6 +114,8 @@ struct ShowPage {
     f: FacilityRow,
     people: Vec<db::affiliations::AffiliationRow>,
     people_shown: i64,
+    /// Facilities have no list filter of their own yet.
+    people_list_href: Option<String>,
     can_edit: bool,
 }
 
@@ -141,6 +143,7 @@ async fn show(
         f,
         people,
         people_shown: PEOPLE_SHOWN,
+        people_list_href: None,
         can_edit: user.is_admin(),
     })
 }

@@ -108,6 +108,7 @@ struct ShowPage {
     children: Vec<(Uuid, String)>,
     people: Vec<db::affiliations::AffiliationRow>,
     people_shown: i64,
+    people_list_href: Option<String>,
     can_edit: bool,
 }
 
@@ -137,6 +138,7 @@ async fn show(
         children,
         people,
         people_shown: PEOPLE_SHOWN,
+        people_list_href: Some(format!("/stakeholders?org={id}")),
         can_edit: user.role.can_edit_book(),
     })
 }
