@@ -57,6 +57,8 @@ pub struct StakeholderParams {
     stage: Option<String>,
     /// People currently affiliated with this organization.
     organization_id: Option<String>,
+    /// People currently affiliated with this facility.
+    facility_id: Option<String>,
     /// active (default), archived or all.
     status: Option<String>,
     /// name (default), tier or newest.
@@ -82,6 +84,7 @@ pub async fn list(
         tag: text(p.tag),
         stage: p.stage.as_deref().and_then(crate::domain::Stage::parse),
         organization_id: p.organization_id.as_deref().and_then(|o| o.parse().ok()),
+        facility_id: p.facility_id.as_deref().and_then(|f| f.parse().ok()),
         archived: match p.status.as_deref() {
             Some("archived") => Some(true),
             Some("all") => None,

@@ -164,6 +164,8 @@ pub struct StakeholderFilter {
     pub stage: Option<crate::domain::Stage>,
     /// People currently affiliated with this organization.
     pub organization_id: Option<uuid::Uuid>,
+    /// People currently affiliated with this facility (privileges, employment, leadership).
+    pub facility_id: Option<uuid::Uuid>,
     /// `None`: active and archived.
     pub archived: Option<bool>,
     pub sort: StakeholderSort,
@@ -264,6 +266,11 @@ fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a StakeholderFilte
             .push_bind(org)
             .push(" and (ends_on is null or ends_on >= current_date))");
     }
+    if let Some(facility) = f.facility_id {
+        qb.push(" and s.id in (select stakeholder_id from affiliations where facility_id = ")
+            .push_bind(facility)
+            .push(" and (ends_on is null or ends_on >= current_date))");
+    }
     match f.archived {
         Some(true) => {
             qb.push(" and s.status = 'archived'");
@@ -319,7 +326,8 @@ pub async fn list(
         && filter.tier.is_none()
         && filter.taxonomy_code.is_none()
         && filter.stage.is_none()
-        && filter.organization_id.is_none();
+        && filter.organization_id.is_none()
+        && filter.facility_id.is_none();
     let counted = if only_status && matched <= super::COUNT_CAP {
         // Archived people are few: count them among the matches and take them off.
         let archived = match filter.archived {

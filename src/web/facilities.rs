@@ -114,7 +114,6 @@ struct ShowPage {
     f: FacilityRow,
     people: Vec<db::affiliations::AffiliationRow>,
     people_shown: i64,
-    /// Facilities have no list filter of their own yet.
     people_list_href: Option<String>,
     can_edit: bool,
 }
@@ -143,7 +142,7 @@ async fn show(
         f,
         people,
         people_shown: PEOPLE_SHOWN,
-        people_list_href: None,
+        people_list_href: Some(format!("/stakeholders?facility={id}")),
         can_edit: user.is_admin(),
     })
 }

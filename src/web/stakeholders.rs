@@ -52,6 +52,7 @@ struct ListQuery {
     tag: Option<String>,
     stage: Option<String>,
     org: Option<String>,
+    facility: Option<String>,
     status: Option<String>,
     sort: Option<String>,
     page: Option<i64>,
@@ -73,6 +74,7 @@ impl ListQuery {
             tag: text(&self.tag).map(|t: String| t.to_lowercase()),
             stage: self.stage.as_deref().and_then(Stage::parse),
             organization_id: self.org.as_deref().and_then(|o| o.parse().ok()),
+            facility_id: self.facility.as_deref().and_then(|f| f.parse().ok()),
             archived: match self.status.as_deref() {
                 Some("archived") => Some(true),
                 Some("all") => None,
@@ -95,6 +97,7 @@ impl ListQuery {
                 ("tag", f.tag.as_deref()),
                 ("stage", f.stage.map(Stage::as_str)),
                 ("org", f.organization_id.map(|o| o.to_string()).as_deref()),
+                ("facility", f.facility_id.map(|x| x.to_string()).as_deref()),
                 (
                     "status",
                     self.status
@@ -127,6 +130,7 @@ struct ListPage {
     return_to: String,
     /// The organization the list is narrowed to, if any.
     organization: Option<(uuid::Uuid, String)>,
+    facilities: Vec<(uuid::Uuid, String)>,
 }
 
 async fn list(
@@ -145,6 +149,7 @@ async fn list(
             .map(|o| (id, o.name)),
         None => None,
     };
+    let facilities = db::facilities::choices(&mut tx).await?;
     let users = if user.role.can_edit_book() {
         db::assignments::users(&mut tx).await?
     } else {
@@ -159,6 +164,7 @@ async fn list(
         || filter.tag.is_some()
         || filter.stage.is_some()
         || filter.organization_id.is_some()
+        || filter.facility_id.is_some()
         || filter.archived != Some(false);
     let return_to = match query.page {
         Some(p) if p > 1 => format!(
@@ -184,6 +190,7 @@ async fn list(
         users,
         stages: Stage::ALL,
         organization,
+        facilities,
     })
 }
 

@@ -2646,3 +2646,33 @@ async fn people_are_found_by_the_name_of_the_practice_they_work_at() {
             .contains("Practising, Pat")
     );
 }
+
+#[tokio::test]
+async fn the_stakeholder_list_narrows_to_the_people_at_a_facility() {
+    let app = TestApp::spawn().await;
+    let s = app.signed_in("mercy", Role::Marketer).await;
+    let ids = people(&app, s.tenant, &["Privileged", "Outside"]).await;
+    let hospital = facility(&app, s.tenant, "Mercy General").await;
+    let place = format!("f:{hospital}");
+    s.post(
+        &format!("/stakeholders/{}/affiliations", ids[0]),
+        &[("place", place.as_str()), ("role", "privileges")],
+    )
+    .await;
+    let list = s.text(&format!("/stakeholders?facility={hospital}")).await;
+    assert!(
+        list.contains("Privileged, Pat") && !list.contains("Outside, Pat"),
+        "{list}"
+    );
+    let page = s.text(&format!("/facilities/{hospital}")).await;
+    assert!(page.contains(&format!("/stakeholders?facility={hospital}")));
+    let token = app.token(s.tenant, s.user).await;
+    let api: serde_json::Value = app
+        .api(&token)
+        .get(&format!("/api/v1/stakeholders?facility_id={hospital}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(api["total"], 1);
+}
