@@ -184,6 +184,14 @@ create index touchpoints_campaign_idx on touchpoints (tenant_id, campaign_id, st
 create unique index touchpoints_idempotency_key on touchpoints (tenant_id, created_by, idempotency_key, stakeholder_id)
   where idempotency_key is not null;
 
+-- Feedback can say which campaign (and which of its messages) it answers.
+alter table feedback
+  add column campaign_id uuid,
+  add column message_id uuid,
+  add foreign key (tenant_id, campaign_id) references campaigns (tenant_id, id),
+  add foreign key (tenant_id, message_id) references key_messages (tenant_id, id) on delete set null (message_id);
+create index feedback_campaign_idx on feedback (tenant_id, campaign_id) where campaign_id is not null;
+
 -- Something to do for a stakeholder by a date, from a touch-point, a feedback item or by hand.
 create table follow_ups (
   tenant_id uuid not null references tenants (id),
