@@ -105,6 +105,15 @@ impl CurrentUser {
         }
     }
 
+    /// Fails with 403 unless the user plans campaigns (admins and marketers).
+    pub fn require_campaign_planner(&self) -> AppResult<()> {
+        if self.role.can_plan_campaigns() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }

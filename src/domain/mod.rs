@@ -28,20 +28,28 @@ macro_rules! choice {
 }
 
 mod affiliation;
+mod campaign;
 mod facility;
 mod feedback;
 mod ids;
 mod influence;
 mod merge;
+mod message;
+mod money;
 mod npi;
 mod organization;
 mod pipeline;
 mod role;
 pub mod search;
+mod segment;
 mod stakeholder;
 mod text;
 
 pub use affiliation::{AffiliationDraft, AffiliationInput, AffiliationRole, AffiliationTarget};
+pub use campaign::{
+    CampaignChannel, CampaignDraft, CampaignInput, CampaignStatus, CostCategory, CostDraft,
+    CostInput, KpiDraft, KpiInput, KpiMeasure, hundredths, show_hundredths,
+};
 pub use facility::{FacilityDraft, FacilityInput, FacilityKind};
 pub use feedback::{
     DEFAULT_TOPICS, FeedbackDraft, FeedbackInput, FeedbackStatus, FeedbackStep, FeedbackStepDraft,
@@ -50,10 +58,15 @@ pub use feedback::{
 pub use ids::{FacilityId, StakeholderId, TenantId, UserId};
 pub use influence::{InfluenceDraft, InfluenceInput, InfluenceKind, InfluenceSource};
 pub use merge::{merge_fields, name_similarity};
+pub use message::{
+    BUCKETS, MessageDraft, MessageInput, VariantDraft, VariantInput, bucket, pick_variant,
+};
+pub use money::Money;
 pub use npi::{Npi, check_digit as npi_check_digit};
 pub use organization::{OrganizationDraft, OrganizationInput, OrganizationKind};
 pub use pipeline::{AssignmentRole, Cadence, Stage, StageMove, StageMoveDraft, due};
 pub use role::Role;
+pub use segment::{SegmentDefinition, SegmentDraft, SegmentInput};
 pub use stakeholder::{
     Channel, StakeholderDraft, StakeholderInput, StakeholderKind, Tier, clean_tags, valid_phone,
 };

@@ -47,6 +47,12 @@ impl Role {
     pub fn can_edit_book(self) -> bool {
         self != Role::Executive
     }
+
+    /// Plans campaigns: segments, messages and variants, budget and costs, KPIs, members.
+    /// Liaisons and executives read campaigns.
+    pub fn can_plan_campaigns(self) -> bool {
+        matches!(self, Role::Admin | Role::Marketer)
+    }
 }
 
 impl std::fmt::Display for Role {
