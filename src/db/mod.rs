@@ -5,12 +5,17 @@
 pub mod affiliations;
 pub mod assignments;
 pub mod audit;
+pub mod campaign_members;
+pub mod campaign_money;
+pub mod campaigns;
 pub mod champions;
 pub mod facilities;
 pub mod feedback;
 pub mod influence;
 pub mod merge;
+pub mod messages;
 pub mod organizations;
+pub mod segments;
 pub mod sessions;
 pub mod stakeholders;
 pub mod taxonomy;
