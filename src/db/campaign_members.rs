@@ -82,7 +82,9 @@ pub async fn list(
     q: Option<&str>,
     page: super::PageRequest,
 ) -> sqlx::Result<super::Page<MemberRow>> {
-    let words = q.map(crate::domain::search::query_words).unwrap_or_default();
+    let words = q
+        .map(crate::domain::search::query_words)
+        .unwrap_or_default();
     let push_where = |qb: &mut QueryBuilder<'_, Postgres>| {
         qb.push(" where true");
         a.push(qb);
@@ -236,7 +238,10 @@ pub async fn assign_variants(
     };
     let mut tests: BTreeMap<(Uuid, String), Vec<(Uuid, i16)>> = BTreeMap::new();
     for (id, message, channel, weight) in variants {
-        tests.entry((message, channel)).or_default().push((id, weight));
+        tests
+            .entry((message, channel))
+            .or_default()
+            .push((id, weight));
     }
     let (mut messages, mut channels, mut people, mut picked, mut buckets) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());

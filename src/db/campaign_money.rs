@@ -162,11 +162,13 @@ impl KpiView {
     }
 
     pub fn baseline_text(&self) -> Option<String> {
-        self.baseline.map(|b| format!("{}{}", Self::num(b), self.unit()))
+        self.baseline
+            .map(|b| format!("{}{}", Self::num(b), self.unit()))
     }
 
     pub fn actual_text(&self) -> Option<String> {
-        self.actual.map(|a| format!("{}{}", Self::num(a), self.unit()))
+        self.actual
+            .map(|a| format!("{}{}", Self::num(a), self.unit()))
     }
 
     /// Progress toward the target, 0-100, for the bar.
@@ -198,9 +200,16 @@ pub fn kpi_views(rows: Vec<KpiRow>, stats: &CampaignStats) -> Vec<KpiView> {
                 KpiMeasure::Reach => (stats.reach_pct(), Some("No members yet.")),
                 KpiMeasure::ResponseRate => (stats.response_pct(), Some("Nobody reached yet.")),
                 KpiMeasure::Touches => (Some(stats.touches as f64), None),
-                KpiMeasure::SurveyAgreement => (None, Some("Measured once a survey of the campaign has answers.")),
-                KpiMeasure::ReferralLift => (None, Some("Measured once referral data is imported.")),
-                KpiMeasure::Manual => (k.actual.map(|a| a as f64 / 100.0), Some("Not entered yet.")),
+                KpiMeasure::SurveyAgreement => (
+                    None,
+                    Some("Measured once a survey of the campaign has answers."),
+                ),
+                KpiMeasure::ReferralLift => {
+                    (None, Some("Measured once referral data is imported."))
+                }
+                KpiMeasure::Manual => {
+                    (k.actual.map(|a| a as f64 / 100.0), Some("Not entered yet."))
+                }
             };
             let target = k.target as f64 / 100.0;
             KpiView {

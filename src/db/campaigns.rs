@@ -88,7 +88,8 @@ const COLUMNS: &str = "c.id, c.name, c.objective, c.service_line, c.owner_id, u.
      ) * 100)::bigint as spent_cents,
     (select count(*) from campaign_members m where m.campaign_id = c.id and m.removed_at is null) as members,
     c.created_at, c.updated_at";
-const FROM: &str = "campaigns c left join users u on u.tenant_id = c.tenant_id and u.id = c.owner_id
+const FROM: &str =
+    "campaigns c left join users u on u.tenant_id = c.tenant_id and u.id = c.owner_id
     left join segments g on g.tenant_id = c.tenant_id and g.id = c.segment_id";
 
 /// Which campaigns a list shows.
@@ -313,7 +314,9 @@ pub async fn set_status_audited(
     let mut frozen_members = 0;
     if to == CampaignStatus::Active && frozen.is_none() {
         let definition = match segment_id {
-            Some(seg) => super::segments::find(conn, seg).await?.map(|s| s.definition.0),
+            Some(seg) => super::segments::find(conn, seg)
+                .await?
+                .map(|s| s.definition.0),
             None => None,
         };
         if let Some(d) = &definition {

@@ -140,7 +140,9 @@ pub fn push_conditions(qb: &mut QueryBuilder<'_, Postgres>, d: &SegmentDefinitio
         qb.push(" and not s.do_not_contact");
     }
     if !d.kinds.is_empty() {
-        qb.push(" and s.kind = any(").push_bind(d.kinds.clone()).push(")");
+        qb.push(" and s.kind = any(")
+            .push_bind(d.kinds.clone())
+            .push(")");
     }
     if !d.taxonomy_codes.is_empty() {
         qb.push(" and s.taxonomy_code = any(")
@@ -148,10 +150,14 @@ pub fn push_conditions(qb: &mut QueryBuilder<'_, Postgres>, d: &SegmentDefinitio
             .push(")");
     }
     if !d.tiers.is_empty() {
-        qb.push(" and s.tier = any(").push_bind(d.tiers.clone()).push(")");
+        qb.push(" and s.tier = any(")
+            .push_bind(d.tiers.clone())
+            .push(")");
     }
     if !d.stages.is_empty() {
-        qb.push(" and s.stage = any(").push_bind(d.stages.clone()).push(")");
+        qb.push(" and s.stage = any(")
+            .push_bind(d.stages.clone())
+            .push(")");
     }
     if !d.tags.is_empty() {
         let terms: Vec<String> = d.tags.iter().map(|t| tag_term(t)).collect();

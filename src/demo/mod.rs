@@ -2,6 +2,7 @@
 //! new install has something to sign in to. `rapport demo` refreshes it.
 
 mod book;
+mod outreach;
 mod relationships;
 
 pub use book::people_seeded;
@@ -124,6 +125,7 @@ pub async fn ensure(pools: &Pools, hasher: &Hasher) -> anyhow::Result<()> {
     book::ensure(&mut tx, &actor).await?;
     ensure_organizations(&mut tx, &actor).await?;
     relationships::ensure(&mut tx, &actor).await?;
+    outreach::ensure(&mut tx, &actor).await?;
     tx.commit().await?;
     Ok(())
 }

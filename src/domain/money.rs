@@ -6,7 +6,7 @@
 pub struct Money(pub i64);
 
 /// The largest amount a `numeric(12, 2)` column holds, in cents.
-const MAX_CENTS: i64 = 9_999_999_999_99;
+const MAX_CENTS: i64 = 999_999_999_999;
 
 impl Money {
     /// Reads "1234", "1,234.5", "$1,234.56" or "1234.56 USD"; at most two decimals.
@@ -85,7 +85,7 @@ impl std::fmt::Display for Money {
         let whole = (self.0 / 100).to_string();
         let mut grouped = String::new();
         for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(c);

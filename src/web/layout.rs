@@ -62,7 +62,8 @@ impl Layout {
                 links: vec![
                     link("touchpoints", "Touch-points", "/touchpoints", true),
                     link("feedback", "Feedback", "/feedback", false),
-                    link("campaigns", "Campaigns", "/campaigns", true),
+                    link("campaigns", "Campaigns", "/campaigns", false),
+                    link("segments", "Segments", "/segments", false),
                     link("surveys", "Surveys", "/surveys", true),
                 ],
             },

@@ -5,6 +5,7 @@ mod affiliations;
 mod assets;
 mod assignments;
 mod audit;
+mod campaigns;
 mod champions;
 mod extract;
 mod facilities;
@@ -16,6 +17,7 @@ mod login;
 mod merge;
 mod organizations;
 mod pager;
+mod segments;
 mod soon;
 mod stakeholders;
 mod users;
@@ -47,6 +49,8 @@ pub fn router() -> Router<AppState> {
         .merge(assignments::router())
         .merge(champions::router())
         .merge(feedback::router())
+        .merge(segments::router())
+        .merge(campaigns::router())
         .merge(users::router())
         .merge(account::router())
         .merge(audit::router())
@@ -93,4 +97,41 @@ pub async fn redirect_with_flash(
 /// `on` from a checkbox, anything else off.
 pub fn checkbox(value: &Option<String>) -> bool {
     matches!(value.as_deref(), Some("on" | "true" | "1"))
+}
+
+/// A form's fields as sent, for forms with repeated names (checkbox groups, multi-selects).
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl Pairs {
+    /// Every value sent under `key`, in order.
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// The first value sent under `key`.
+    pub fn one(&self, key: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// A text field: its value, or empty.
+    pub fn text(&self, key: &str) -> String {
+        self.one(key).unwrap_or_default()
+    }
+
+    /// A list typed into one text field ("CA, NV") or sent as repeated fields.
+    pub fn list(&self, key: &str) -> Vec<String> {
+        self.all(key)
+            .iter()
+            .flat_map(|v| v.split([',', ';', '\n']))
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
 }

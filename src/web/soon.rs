@@ -32,12 +32,6 @@ const AREAS: &[Area] = &[
         will_do: "Log a visit, call or email in a few seconds, on a phone too; follow-ups and a timeline per stakeholder.",
     },
     Area {
-        key: "campaigns",
-        path: "/campaigns",
-        title: "Campaigns",
-        will_do: "Audience segments, key messages and variants, channels, budget and costs, the content calendar, KPIs and honest message-test statistics.",
-    },
-    Area {
         key: "surveys",
         path: "/surveys",
         title: "Surveys",
