@@ -30,6 +30,8 @@ pub fn router() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct FeedbackParams {
     stakeholder_id: Option<String>,
+    /// Feedback that names this campaign.
+    campaign_id: Option<String>,
     topic_id: Option<String>,
     owner_id: Option<String>,
     /// open (default: open and acknowledged), closed (resolved and informed) or all.
@@ -55,6 +57,7 @@ pub async fn list(
     };
     let filter = FeedbackFilter {
         stakeholder_id: id(&p.stakeholder_id, "stakeholder_id")?,
+        campaign_id: id(&p.campaign_id, "campaign_id")?,
         topic_id: id(&p.topic_id, "topic_id")?,
         owner_id: id(&p.owner_id, "owner_id")?,
         status: match p.status.as_deref() {

@@ -1,11 +1,14 @@
 //! The JSON API at `/api/v1`: bearer-token auth, RFC 9457 problems, and an OpenAPI 3.1
 //! document generated from these handlers at `/api/v1/openapi.json`.
 
+mod campaign_plan;
+mod campaigns;
 mod extract;
 mod facilities;
 mod feedback;
 mod organizations;
 mod relationships;
+mod segments;
 mod stakeholders;
 mod users;
 
@@ -32,6 +35,9 @@ pub fn router() -> Router<AppState> {
         .merge(organizations::router())
         .merge(relationships::router())
         .merge(feedback::router())
+        .merge(campaigns::router())
+        .merge(campaign_plan::router())
+        .merge(segments::router())
         .fallback(|| async { crate::error::ApiError(crate::error::AppError::NotFound) })
 }
 
@@ -52,12 +58,20 @@ pub fn router() -> Router<AppState> {
           relationships::replace_link, relationships::delete_link, relationships::key_influencers,
           relationships::timeline, relationships::duplicates, relationships::merge,
           relationships::cadence, relationships::set_cadence, relationships::board,
-          feedback::list, feedback::create, feedback::show, feedback::step, feedback::queue, feedback::topics),
+          feedback::list, feedback::create, feedback::show, feedback::step, feedback::queue, feedback::topics,
+          campaigns::list, campaigns::create, campaigns::show, campaigns::replace, campaigns::set_status,
+          campaigns::results, campaigns::members, campaigns::add_members, campaigns::remove_members,
+          campaign_plan::messages, campaign_plan::create_message, campaign_plan::replace_message,
+          campaign_plan::delete_message, campaign_plan::create_variant, campaign_plan::replace_variant,
+          campaign_plan::delete_variant, campaign_plan::costs, campaign_plan::create_cost,
+          campaign_plan::delete_cost, campaign_plan::kpis, campaign_plan::create_kpi, campaign_plan::delete_kpi,
+          segments::list, segments::create, segments::show, segments::replace, segments::remove,
+          segments::preview, segments::preview_draft),
     components(schemas(Me, crate::error::Problem, Role)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "account"), (name = "facilities"), (name = "users"), (name = "stakeholders"), (name = "organizations"),
-          (name = "affiliations"), (name = "assignments"), (name = "stages"), (name = "influence"), (name = "feedback"))
+          (name = "affiliations"), (name = "assignments"), (name = "stages"), (name = "influence"), (name = "feedback"), (name = "campaigns"))
 )]
 pub struct ApiDoc;
 

@@ -54,6 +54,32 @@ impl Audience {
     }
 }
 
+/// The audience of a campaign (live from its segment while planned, its member list after)
+/// and the segment's conditions in words.
+pub async fn audience_for(
+    conn: &mut PgConnection,
+    c: &super::campaigns::CampaignRow,
+) -> sqlx::Result<(Audience, Option<String>)> {
+    let segment = match c.segment_id {
+        Some(seg) => super::segments::find(conn, seg).await?,
+        None => None,
+    };
+    let summary = match &segment {
+        Some(s) => Some(super::segments::summary(conn, &s.definition.0).await?),
+        None => None,
+    };
+    let live_segment = segment
+        .filter(|_| c.audience_frozen_at.is_none())
+        .map(|s| s.definition.0);
+    Ok((
+        Audience {
+            campaign: c.id,
+            live_segment,
+        },
+        summary,
+    ))
+}
+
 /// How many people the audience holds now.
 pub async fn audience_count(conn: &mut PgConnection, a: &Audience) -> sqlx::Result<i64> {
     let mut qb = QueryBuilder::new("select count(*) from stakeholders s where true");
@@ -71,7 +97,8 @@ pub struct MemberRow {
     pub manual: bool,
     /// Touch-points of this campaign with them.
     pub touches: i64,
-    /// Their variants, "Message / channel: label" each.
+    /// Their variant in each message test (a channel with two or more variants),
+    /// "Email: A" each.
     pub variants: Vec<String>,
 }
 
@@ -107,12 +134,14 @@ pub async fn list(
            (select count(*) from touchpoints tp where tp.campaign_id = ")
         .push_bind(a.campaign)
         .push(" and tp.stakeholder_id = s.id) as touches,
-           array(select km.title || ' / ' || va.channel || ': ' || v.label from variant_assignments va
+           array(select initcap(replace(va.channel, '_', ' ')) || ': ' || v.label from variant_assignments va
                  join message_variants v on v.tenant_id = va.tenant_id and v.id = va.variant_id
                  join key_messages km on km.tenant_id = va.tenant_id and km.id = va.message_id
                  where va.stakeholder_id = s.id and va.campaign_id = ")
         .push_bind(a.campaign)
-        .push(" order by km.position, km.title, va.channel) as variants
+        .push(" and (select count(*) from message_variants w where w.tenant_id = va.tenant_id
+                 and w.message_id = va.message_id and w.channel = va.channel) > 1
+               order by km.position, km.title, va.channel) as variants
          from stakeholders s left join taxonomy t on t.code = s.taxonomy_code");
     push_where(&mut qb);
     qb.push(" order by lower(s.last_name), lower(s.first_name), s.id limit ")
@@ -289,8 +318,7 @@ pub struct CampaignStats {
     /// Members who answered: a touch-point with an outcome other than no response.
     pub responded: i64,
     pub touches: i64,
-    /// (channel, outcome or "unknown", count).
-    pub by_channel: Vec<(String, String, i64)>,
+    pub by_channel: Vec<ChannelCount>,
     pub touch_cost_cents: i64,
 }
 
@@ -304,6 +332,14 @@ impl CampaignStats {
     pub fn response_pct(&self) -> Option<f64> {
         (self.reached > 0).then(|| self.responded as f64 * 100.0 / self.reached as f64)
     }
+}
+
+/// Touch-points of one channel with one outcome ("unknown" when none was recorded).
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct ChannelCount {
+    pub channel: String,
+    pub outcome: String,
+    pub count: i64,
 }
 
 /// Reach, response and touches of a campaign; members are counted from `audience`.
@@ -320,8 +356,8 @@ pub async fn stats(conn: &mut PgConnection, a: &Audience) -> sqlx::Result<Campai
     .bind(a.campaign)
     .fetch_one(&mut *conn)
     .await?;
-    let by_channel: Vec<(String, String, i64)> = sqlx::query_as(
-        "select channel, coalesce(outcome, 'unknown'), count(*) from touchpoints where campaign_id = $1
+    let by_channel: Vec<ChannelCount> = sqlx::query_as(
+        "select channel, coalesce(outcome, 'unknown') as outcome, count(*) as count from touchpoints where campaign_id = $1
          group by 1, 2 order by 1, 2",
     )
     .bind(a.campaign)
@@ -337,7 +373,7 @@ pub async fn stats(conn: &mut PgConnection, a: &Audience) -> sqlx::Result<Campai
         members,
         reached,
         responded,
-        touches: by_channel.iter().map(|(_, _, n)| n).sum(),
+        touches: by_channel.iter().map(|c| c.count).sum(),
         by_channel,
         touch_cost_cents,
     })

@@ -181,6 +181,8 @@ pub enum StatusGroup {
 #[derive(Clone, Debug, Default)]
 pub struct FeedbackFilter {
     pub stakeholder_id: Option<Uuid>,
+    /// Feedback that names this campaign.
+    pub campaign_id: Option<Uuid>,
     pub topic_id: Option<Uuid>,
     pub owner_id: Option<Uuid>,
     pub status: StatusGroup,
@@ -207,6 +209,9 @@ pub async fn list(
         FROM,
         |qb| {
             qb.push(" where true");
+            if let Some(c) = f.campaign_id {
+                qb.push(" and f.campaign_id = ").push_bind(c);
+            }
             if let Some(s) = f.stakeholder_id {
                 qb.push(" and f.stakeholder_id = ").push_bind(s);
             }

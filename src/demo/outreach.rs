@@ -419,7 +419,11 @@ pub async fn ensure(conn: &mut PgConnection, actor: &Actor) -> anyhow::Result<()
     for (person, email_v, visit_v) in members(onecare_id).fetch_all(&mut *conn).await? {
         // The outcomes-led email (A) lands better than the convenience one (B).
         let email_variant = email_v.unwrap_or(one_a);
-        let positive = if email_variant == one_a { 38 } else { 22 };
+        let (positive, silent) = if email_variant == one_a {
+            (40, 30)
+        } else {
+            (20, 55)
+        };
         if seq.chance(70) {
             let d = day(-20 + seq.below(3) as i64);
             touches.push(Touch {
@@ -428,7 +432,7 @@ pub async fn ensure(conn: &mut PgConnection, actor: &Actor) -> anyhow::Result<()
                 direction: "outbound",
                 at: at(d, 14, 30),
                 purpose: "OneCare launch email",
-                outcome: Some(outcome(&mut seq, positive, 45)),
+                outcome: Some(outcome(&mut seq, positive, silent)),
                 cost_cents: None,
                 campaign: Some(onecare_id),
                 variant: Some(email_variant),

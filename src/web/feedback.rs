@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
 struct ListQuery {
     status: Option<String>,
     topic: Option<String>,
+    campaign: Option<String>,
     concerns: Option<String>,
     overdue: Option<String>,
     mine: Option<String>,
@@ -85,17 +86,20 @@ async fn list(
         concerns: on(&q.concerns),
         overdue: on(&q.overdue),
         stakeholder_id: None,
+        campaign_id: q.campaign.as_deref().and_then(|c| c.parse::<Uuid>().ok()),
     };
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
     let page = db::feedback::list(&mut tx, &filter, PageRequest::new(q.page, None)).await?;
     let topics = db::feedback::topics(&mut tx, false).await?;
     tx.commit().await?;
     let topic_key = topic.map(|t| t.to_string()).unwrap_or_default();
+    let campaign_key = filter.campaign_id.map(|c| c.to_string());
     let base = query_base(
         "/feedback",
         &[
             ("status", Some(status_key).filter(|s| *s != "open")),
             ("topic", Some(topic_key.as_str())),
+            ("campaign", campaign_key.as_deref()),
             ("concerns", filter.concerns.then_some("on")),
             ("overdue", filter.overdue.then_some("on")),
             ("mine", filter.owner_id.is_some().then_some("on")),

@@ -8,7 +8,6 @@ use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::show::audience_of;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::campaign_members::MemberRow;
@@ -49,7 +48,7 @@ pub async fn list(
     let c = db::campaigns::find(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (audience, audience_summary) = audience_of(&mut tx, &c).await?;
+    let (audience, audience_summary) = db::campaign_members::audience_for(&mut tx, &c).await?;
     let search = q.q.clone().filter(|s| !s.trim().is_empty());
     let page = db::campaign_members::list(
         &mut tx,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db;
-use crate::db::campaign_members::{Audience, CampaignStats, VariantStats};
+use crate::db::campaign_members::{CampaignStats, VariantStats};
 use crate::db::campaign_money::{CampaignFeedback, CostRow, KpiView};
 use crate::db::campaigns::CampaignRow;
 use crate::db::messages::MessageWithVariants;
@@ -175,7 +175,8 @@ impl ShowPage {
 
 fn channel_rows(stats: &CampaignStats) -> Vec<ChannelRow> {
     let mut rows: Vec<ChannelRow> = Vec::new();
-    for (channel, outcome, n) in &stats.by_channel {
+    for cc in &stats.by_channel {
+        let (channel, outcome, n) = (&cc.channel, &cc.outcome, &cc.count);
         let pos = match rows.iter().position(|r| r.channel == *channel) {
             Some(p) => p,
             None => {
@@ -205,31 +206,6 @@ fn channel_rows(stats: &CampaignStats) -> Vec<ChannelRow> {
     rows
 }
 
-/// The audience of a campaign: live from its segment while planned, its member list after.
-pub async fn audience_of(
-    tx: &mut sqlx::PgConnection,
-    c: &CampaignRow,
-) -> AppResult<(Audience, Option<String>)> {
-    let segment = match c.segment_id {
-        Some(seg) => db::segments::find(tx, seg).await?,
-        None => None,
-    };
-    let summary = match &segment {
-        Some(s) => Some(db::segments::summary(tx, &s.definition.0).await?),
-        None => None,
-    };
-    let live_segment = segment
-        .filter(|_| c.audience_frozen_at.is_none())
-        .map(|s| s.definition.0);
-    Ok((
-        Audience {
-            campaign: c.id,
-            live_segment,
-        },
-        summary,
-    ))
-}
-
 pub async fn show_page(
     state: &AppState,
     user: &CurrentUser,
@@ -240,7 +216,7 @@ pub async fn show_page(
     let c = db::campaigns::find(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (audience, audience_summary) = audience_of(&mut tx, &c).await?;
+    let (audience, audience_summary) = db::campaign_members::audience_for(&mut tx, &c).await?;
     let stats = db::campaign_members::stats(&mut tx, &audience).await?;
     let kpis = db::campaign_money::kpi_views(db::campaign_money::kpis(&mut tx, id).await?, &stats);
     let messages = db::messages::list(&mut tx, id).await?;
