@@ -2,6 +2,7 @@
 //! the database cluster and the migrated template are set up once per run.
 
 mod api;
+mod api_campaigns;
 mod api_relationships;
 mod auth;
 mod embedded;
