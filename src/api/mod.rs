@@ -3,6 +3,7 @@
 
 mod campaign_plan;
 mod campaigns;
+mod content;
 mod extract;
 mod facilities;
 mod feedback;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(campaigns::router())
         .merge(campaign_plan::router())
         .merge(segments::router())
+        .merge(content::router())
         .fallback(|| async { crate::error::ApiError(crate::error::AppError::NotFound) })
 }
 
@@ -66,7 +68,8 @@ pub fn router() -> Router<AppState> {
           campaign_plan::delete_variant, campaign_plan::costs, campaign_plan::create_cost,
           campaign_plan::delete_cost, campaign_plan::kpis, campaign_plan::create_kpi, campaign_plan::delete_kpi,
           segments::list, segments::create, segments::show, segments::replace, segments::remove,
-          segments::preview, segments::preview_draft),
+          segments::preview, segments::preview_draft,
+          content::list, content::create, content::show, content::replace, content::remove),
     components(schemas(Me, crate::error::Problem, Role)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

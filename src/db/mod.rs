@@ -9,6 +9,7 @@ pub mod campaign_members;
 pub mod campaign_money;
 pub mod campaigns;
 pub mod champions;
+pub mod content;
 pub mod facilities;
 pub mod feedback;
 pub mod influence;

@@ -370,6 +370,132 @@ pub async fn ensure(conn: &mut PgConnection, actor: &Actor) -> anyhow::Result<()
     .await?;
     status(conn, &planner, spring_id, CampaignStatus::Planned).await?;
 
+    // A month of content around today, most of it for OneCare.
+    let items: &[(i64, &str, &str, Option<Uuid>, Option<Uuid>)] = &[
+        (
+            -24,
+            "OneCare launch email, version A",
+            "email",
+            Some(onecare_id),
+            Some(one_msg),
+        ),
+        (
+            -24,
+            "OneCare launch email, version B",
+            "email",
+            Some(onecare_id),
+            Some(one_msg),
+        ),
+        (
+            -21,
+            "LinkedIn: one call books any specialist",
+            "social",
+            Some(onecare_id),
+            Some(one_msg),
+        ),
+        (
+            -17,
+            "OneCare desk cards to 40 practices",
+            "print",
+            Some(onecare_id),
+            Some(second),
+        ),
+        (
+            -14,
+            "OneCare page on the physician portal",
+            "portal",
+            Some(onecare_id),
+            Some(one_msg),
+        ),
+        (
+            -10,
+            "Lunch-and-learn, Riverbend Family Medicine",
+            "event",
+            Some(onecare_id),
+            Some(one_msg),
+        ),
+        (
+            -7,
+            "Physician newsletter: OneCare in numbers",
+            "email",
+            Some(onecare_id),
+            Some(second),
+        ),
+        (
+            -3,
+            "Instagram: meet the OneCare schedulers",
+            "social",
+            Some(onecare_id),
+            None,
+        ),
+        (
+            0,
+            "OneCare reminder email",
+            "email",
+            Some(onecare_id),
+            Some(one_msg),
+        ),
+        (
+            2,
+            "Lunch-and-learn, Lakeview Pediatrics",
+            "event",
+            Some(onecare_id),
+            Some(one_msg),
+        ),
+        (
+            5,
+            "OneCare FAQ on the website",
+            "web",
+            Some(onecare_id),
+            Some(second),
+        ),
+        (
+            9,
+            "LinkedIn: first 100 OneCare referrals",
+            "social",
+            Some(onecare_id),
+            None,
+        ),
+        (
+            12,
+            "Referral-office mailer",
+            "mail",
+            Some(onecare_id),
+            Some(second),
+        ),
+        (16, "Holiday hours notice", "web", None, None),
+        (19, "Physician newsletter, December", "email", None, None),
+        (
+            26,
+            "Joint-care pathway save-the-date",
+            "email",
+            Some(spring_id),
+            None,
+        ),
+    ];
+    for (offset, title, channel, campaign, message) in items {
+        let status = match offset {
+            o if *o < 0 => "published",
+            o if *o < 6 => "ready",
+            _ => "planned",
+        };
+        sqlx::query(
+            "insert into content_items (tenant_id, id, campaign_id, message_id, title, channel, publish_on, owner_id, status, created_by)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8)",
+        )
+        .bind(actor.tenant_id)
+        .bind(Uuid::new_v4())
+        .bind(campaign)
+        .bind(message)
+        .bind(title)
+        .bind(channel)
+        .bind(day(*offset))
+        .bind(marketer)
+        .bind(status)
+        .execute(&mut *conn)
+        .await?;
+    }
+
     // Touch-points.
     let mut touches: Vec<Touch> = Vec::new();
     let members = |id: Uuid| {

@@ -29,6 +29,7 @@ macro_rules! choice {
 
 mod affiliation;
 mod campaign;
+mod content;
 mod facility;
 mod feedback;
 mod ids;
@@ -50,6 +51,7 @@ pub use campaign::{
     CampaignChannel, CampaignDraft, CampaignInput, CampaignStatus, CostCategory, CostDraft,
     CostInput, KpiDraft, KpiInput, KpiMeasure, hundredths, show_hundredths,
 };
+pub use content::{ContentChannel, ContentDraft, ContentInput, ContentStatus, month_grid};
 pub use facility::{FacilityDraft, FacilityInput, FacilityKind};
 pub use feedback::{
     DEFAULT_TOPICS, FeedbackDraft, FeedbackInput, FeedbackStatus, FeedbackStep, FeedbackStepDraft,

@@ -64,6 +64,7 @@ impl Layout {
                     link("feedback", "Feedback", "/feedback", false),
                     link("campaigns", "Campaigns", "/campaigns", false),
                     link("segments", "Segments", "/segments", false),
+                    link("calendar", "Content calendar", "/calendar", false),
                     link("surveys", "Surveys", "/surveys", true),
                 ],
             },

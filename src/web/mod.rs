@@ -5,6 +5,7 @@ mod affiliations;
 mod assets;
 mod assignments;
 mod audit;
+mod calendar;
 mod campaigns;
 mod champions;
 mod extract;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(feedback::router())
         .merge(segments::router())
         .merge(campaigns::router())
+        .merge(calendar::router())
         .merge(users::router())
         .merge(account::router())
         .merge(audit::router())

@@ -5,6 +5,7 @@ mod api;
 mod api_campaigns;
 mod api_relationships;
 mod auth;
+mod calendar;
 mod campaigns;
 mod embedded;
 mod facilities;
