@@ -13,6 +13,9 @@ use crate::domain::{
     MessageInput, Money, SegmentDefinition, SegmentInput, UserId, VariantInput,
 };
 
+/// A content item: day from today, title, channel, campaign, message.
+type CalendarItem = (i64, &'static str, &'static str, Option<Uuid>, Option<Uuid>);
+
 /// One touch-point to write.
 struct Touch {
     stakeholder: Uuid,
@@ -371,7 +374,7 @@ pub async fn ensure(conn: &mut PgConnection, actor: &Actor) -> anyhow::Result<()
     status(conn, &planner, spring_id, CampaignStatus::Planned).await?;
 
     // A month of content around today, most of it for OneCare.
-    let items: &[(i64, &str, &str, Option<Uuid>, Option<Uuid>)] = &[
+    let items: &[CalendarItem] = &[
         (
             -24,
             "OneCare launch email, version A",
