@@ -80,6 +80,18 @@ pub async fn audience_for(
     ))
 }
 
+/// Everyone in the audience now (for surveys sent to a campaign), at most `limit`.
+pub async fn audience_ids(
+    conn: &mut PgConnection,
+    a: &Audience,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    let mut qb = QueryBuilder::new("select s.id from stakeholders s where true");
+    a.push(&mut qb);
+    qb.push(" order by s.id limit ").push_bind(limit);
+    qb.build_query_scalar().fetch_all(conn).await
+}
+
 /// How many people the audience holds now.
 pub async fn audience_count(conn: &mut PgConnection, a: &Audience) -> sqlx::Result<i64> {
     let mut qb = QueryBuilder::new("select count(*) from stakeholders s where true");
@@ -320,6 +332,8 @@ pub struct CampaignStats {
     pub touches: i64,
     pub by_channel: Vec<ChannelCount>,
     pub touch_cost_cents: i64,
+    /// Share agreeing (4-5) with the first scale question of the campaign's latest survey.
+    pub survey_agreement: Option<f64>,
 }
 
 impl CampaignStats {
@@ -376,6 +390,7 @@ pub async fn stats(conn: &mut PgConnection, a: &Audience) -> sqlx::Result<Campai
         touches: by_channel.iter().map(|c| c.count).sum(),
         by_channel,
         touch_cost_cents,
+        survey_agreement: super::surveys::campaign_agreement(conn, a.campaign).await?,
     })
 }
 

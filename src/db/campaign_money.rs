@@ -201,7 +201,7 @@ pub fn kpi_views(rows: Vec<KpiRow>, stats: &CampaignStats) -> Vec<KpiView> {
                 KpiMeasure::ResponseRate => (stats.response_pct(), Some("Nobody reached yet.")),
                 KpiMeasure::Touches => (Some(stats.touches as f64), None),
                 KpiMeasure::SurveyAgreement => (
-                    None,
+                    stats.survey_agreement,
                     Some("Measured once a survey of the campaign has answers."),
                 ),
                 KpiMeasure::ReferralLift => {

@@ -19,6 +19,7 @@ pub mod organizations;
 pub mod segments;
 pub mod sessions;
 pub mod stakeholders;
+pub mod surveys;
 pub mod taxonomy;
 pub mod tenants;
 pub mod throttle;

@@ -222,6 +222,18 @@ pub async fn count(conn: &mut PgConnection, d: &SegmentDefinition) -> sqlx::Resu
     qb.build_query_scalar().fetch_one(conn).await
 }
 
+/// Everyone the definition matches now, at most `limit`.
+pub async fn member_ids(
+    conn: &mut PgConnection,
+    d: &SegmentDefinition,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    let mut qb = QueryBuilder::new("select s.id from stakeholders s where true");
+    push_conditions(&mut qb, d);
+    qb.push(" order by s.id limit ").push_bind(limit);
+    qb.build_query_scalar().fetch_all(conn).await
+}
+
 /// One person of a preview or a member list.
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct AudienceRow {

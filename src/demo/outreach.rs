@@ -686,6 +686,7 @@ pub async fn ensure(conn: &mut PgConnection, actor: &Actor) -> anyhow::Result<()
     .bind(one_msg)
     .execute(&mut *conn)
     .await?;
+    survey(conn, &planner, onecare_id, &mut seq).await?;
     status(conn, &planner, heart_id, CampaignStatus::Completed).await?;
     // The campaigns launched on their start dates.
     sqlx::query("update campaigns set audience_frozen_at = starts_on::timestamp at time zone 'UTC' where id = any($1)")
@@ -709,6 +710,92 @@ async fn create(conn: &mut PgConnection, actor: &Actor, c: &CampaignInput) -> an
         Ok(Some(id)) => Ok(id),
         _ => anyhow::bail!("the demo campaign {} was not saved", c.name),
     }
+}
+
+/// The OneCare pulse survey, sent to the campaign's members, about half of them answered.
+async fn survey(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    campaign: Uuid,
+    seq: &mut Seq,
+) -> anyhow::Result<()> {
+    use crate::domain::{Answer, QuestionInput, QuestionKind, SurveyInput, response_outcome};
+    const FEELINGS: &[&str] = &[
+        "Clear and useful. My front desk already uses the number.",
+        "Sounds good, but I need to see the one-week promise hold first.",
+        "Finally. Chasing specialist offices eats hours of my staff's week.",
+        "The message is fine; the summaries back to me matter more.",
+        "Not sure how it differs from calling the specialist directly.",
+        "Good idea. Please make sure pediatrics is included.",
+    ];
+    let input = SurveyInput {
+        title: "OneCare pulse".into(),
+        intro: Some("Three quick questions about OneCare. Thank you for your time.".into()),
+        campaign_id: Some(campaign),
+        questions: vec![
+            QuestionInput {
+                kind: QuestionKind::Likert,
+                prompt: "I understand what OneCare does for my patients.".into(),
+                required: true,
+            },
+            QuestionInput {
+                kind: QuestionKind::Likert,
+                prompt: "I would send my next specialist referral through OneCare.".into(),
+                required: true,
+            },
+            QuestionInput {
+                kind: QuestionKind::Text,
+                prompt: "How do you feel about the OneCare message?".into(),
+                required: false,
+            },
+        ],
+    };
+    let Ok(Some(id)) = db::surveys::save_audited(conn, actor, None, &input).await? else {
+        return Ok(());
+    };
+    let questions = db::surveys::questions(conn, id).await?;
+    let members: Vec<Uuid> = sqlx::query_scalar(
+        "select stakeholder_id from campaign_members where campaign_id = $1 and removed_at is null order by stakeholder_id",
+    )
+    .bind(campaign)
+    .fetch_all(&mut *conn)
+    .await?;
+    let (links, _) = db::surveys::send_audited(conn, actor, id, &members).await?;
+    for link in links {
+        if !seq.chance(55) {
+            continue;
+        }
+        let Some((_, secret)) = link
+            .path
+            .strip_prefix("/s/")
+            .and_then(crate::auth::secret::decompose)
+        else {
+            continue;
+        };
+        let Some(target) = db::surveys::by_secret(conn, secret).await? else {
+            continue;
+        };
+        let understand = [3i16, 4, 4, 4, 5, 5, 5, 2][seq.below(8)];
+        let answers: Vec<(Uuid, Answer)> = questions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, q)| match i {
+                0 => Some((q.id, Answer::Likert(understand))),
+                1 => Some((
+                    q.id,
+                    Answer::Likert((understand - 1 + seq.below(2) as i16).clamp(1, 5)),
+                )),
+                _ if seq.chance(45) => Some((
+                    q.id,
+                    Answer::Text(FEELINGS[seq.below(FEELINGS.len())].into()),
+                )),
+                _ => None,
+            })
+            .collect();
+        db::surveys::respond_audited(conn, actor, &target, &answers, response_outcome(&answers))
+            .await?;
+    }
+    Ok(())
 }
 
 async fn status(

@@ -44,6 +44,7 @@ mod role;
 pub mod search;
 mod segment;
 mod stakeholder;
+mod survey;
 mod text;
 
 pub use affiliation::{AffiliationDraft, AffiliationInput, AffiliationRole, AffiliationTarget};
@@ -71,6 +72,10 @@ pub use role::Role;
 pub use segment::{SegmentDefinition, SegmentDraft, SegmentInput};
 pub use stakeholder::{
     Channel, StakeholderDraft, StakeholderInput, StakeholderKind, Tier, clean_tags, valid_phone,
+};
+pub use survey::{
+    Answer, LIKERT, MAX_QUESTIONS, QuestionDraft, QuestionInput, QuestionKind, RawAnswer,
+    SurveyDraft, SurveyInput, SurveyStatus, check_answers, response_outcome,
 };
 pub use text::{
     Email, NewPassword, Slug, clean_optional, clean_required, optional_date, optional_id,

@@ -65,7 +65,7 @@ impl Layout {
                     link("campaigns", "Campaigns", "/campaigns", false),
                     link("segments", "Segments", "/segments", false),
                     link("calendar", "Content calendar", "/calendar", false),
-                    link("surveys", "Surveys", "/surveys", true),
+                    link("surveys", "Surveys", "/surveys", false),
                 ],
             },
             NavSection {

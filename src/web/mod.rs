@@ -21,6 +21,8 @@ mod pager;
 mod segments;
 mod soon;
 mod stakeholders;
+mod survey_public;
+mod surveys;
 mod users;
 
 pub use extract::{Form, Path, Query};
@@ -53,6 +55,8 @@ pub fn router() -> Router<AppState> {
         .merge(segments::router())
         .merge(campaigns::router())
         .merge(calendar::router())
+        .merge(surveys::router())
+        .merge(survey_public::router())
         .merge(users::router())
         .merge(account::router())
         .merge(audit::router())

@@ -32,12 +32,6 @@ const AREAS: &[Area] = &[
         will_do: "Log a visit, call or email in a few seconds, on a phone too; follow-ups and a timeline per stakeholder.",
     },
     Area {
-        key: "surveys",
-        path: "/surveys",
-        title: "Surveys",
-        will_do: "Short pulse surveys sent to a segment, answered by a private link without sign-in.",
-    },
-    Area {
         key: "referrals",
         path: "/referrals",
         title: "Referrals",

@@ -63,6 +63,7 @@ pub struct ShowPage {
     costs: Vec<CostRow>,
     cost_total: Money,
     feedback: CampaignFeedback,
+    surveys: Vec<crate::db::surveys::SurveyRow>,
     forms: PageForms,
     can_plan: bool,
     today: String,
@@ -227,6 +228,7 @@ pub async fn show_page(
         .collect();
     let costs = db::campaign_money::costs(&mut tx, id).await?;
     let feedback = db::campaign_money::feedback(&mut tx, id).await?;
+    let surveys = db::surveys::list(&mut tx, Some(id)).await?;
     tx.commit().await?;
     Ok(ShowPage {
         layout: Layout::new(user, c.name.clone(), "campaigns"),
@@ -240,6 +242,7 @@ pub async fn show_page(
         cost_total: Money(costs.iter().map(|k| k.amount_cents).sum()),
         costs,
         feedback,
+        surveys,
         forms,
         can_plan: user.role.can_plan_campaigns(),
         today: chrono::Utc::now().date_naive().to_string(),
