@@ -11,6 +11,7 @@ mod organizations;
 mod relationships;
 mod segments;
 mod stakeholders;
+mod surveys;
 mod users;
 
 pub use extract::{Json, Path, Query};
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(campaign_plan::router())
         .merge(segments::router())
         .merge(content::router())
+        .merge(surveys::router())
         .fallback(|| async { crate::error::ApiError(crate::error::AppError::NotFound) })
 }
 
@@ -69,12 +71,14 @@ pub fn router() -> Router<AppState> {
           campaign_plan::delete_cost, campaign_plan::kpis, campaign_plan::create_kpi, campaign_plan::delete_kpi,
           segments::list, segments::create, segments::show, segments::replace, segments::remove,
           segments::preview, segments::preview_draft,
-          content::list, content::create, content::show, content::replace, content::remove),
+          content::list, content::create, content::show, content::replace, content::remove,
+          surveys::list, surveys::create, surveys::show, surveys::replace, surveys::set_status, surveys::send,
+          surveys::results, surveys::recipients, surveys::revoke, surveys::reissue),
     components(schemas(Me, crate::error::Problem, Role)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "account"), (name = "facilities"), (name = "users"), (name = "stakeholders"), (name = "organizations"),
-          (name = "affiliations"), (name = "assignments"), (name = "stages"), (name = "influence"), (name = "feedback"), (name = "campaigns"))
+          (name = "affiliations"), (name = "assignments"), (name = "stages"), (name = "influence"), (name = "feedback"), (name = "campaigns"), (name = "surveys"))
 )]
 pub struct ApiDoc;
 

@@ -141,3 +141,21 @@ impl Pairs {
             .collect()
     }
 }
+
+/// The origin that links sent outside the app start with (survey links): the configured
+/// public URL, else the host the request came to.
+pub fn link_origin(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(url) = &state.config.public_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}

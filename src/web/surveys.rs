@@ -405,22 +405,6 @@ struct LinksPage {
     csv: String,
 }
 
-/// The origin links start with: the configured public URL, else the request's host.
-fn origin(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.config.public_url {
-        return url.trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 fn links_csv(base: &str, links: &[NewLink]) -> String {
     let mut out = String::from("name,email,link\n");
     let cell = |s: &str| {
@@ -497,7 +481,7 @@ async fn send(
     let people = people.unwrap_or_default();
     let (links, skipped) = db::surveys::send_audited(&mut tx, &user.actor(), id, &people).await?;
     tx.commit().await?;
-    let base = origin(&state, &headers);
+    let base = super::link_origin(&state, &headers);
     let csv = links_csv(&base, &links);
     let mut s = s;
     s.status = "open".into();
@@ -548,7 +532,7 @@ async fn reissue(
         return Err(AppError::NotFound);
     };
     tx.commit().await?;
-    let base = origin(&state, &headers);
+    let base = super::link_origin(&state, &headers);
     let links = vec![link];
     let csv = links_csv(&base, &links);
     let page = LinksPage {

@@ -15,5 +15,6 @@ mod organizations;
 mod relationships;
 mod security;
 mod stakeholders;
+mod surveys;
 mod tenancy;
 mod users;
