@@ -143,6 +143,9 @@ pub struct RawAnswer {
     pub value: String,
 }
 
+/// What is wrong with a response: (question id, message) each.
+pub type AnswerErrors = Vec<(Uuid, String)>;
+
 /// A checked answer.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Answer {
@@ -156,7 +159,7 @@ pub enum Answer {
 pub fn check_answers(
     questions: &[(Uuid, QuestionKind, bool)],
     raw: &[RawAnswer],
-) -> Result<Vec<(Uuid, Answer)>, Vec<(Uuid, String)>> {
+) -> Result<Vec<(Uuid, Answer)>, AnswerErrors> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (id, kind, required) in questions {
