@@ -4,9 +4,11 @@
 mod extract;
 mod facilities;
 mod feedback;
+pub mod follow_ups;
 mod organizations;
 mod relationships;
 mod stakeholders;
+pub mod touchpoints;
 mod users;
 
 pub use extract::{Json, Path, Query};
@@ -32,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .merge(organizations::router())
         .merge(relationships::router())
         .merge(feedback::router())
+        .merge(touchpoints::router())
+        .merge(follow_ups::router())
         .fallback(|| async { crate::error::ApiError(crate::error::AppError::NotFound) })
 }
 
@@ -52,12 +56,16 @@ pub fn router() -> Router<AppState> {
           relationships::replace_link, relationships::delete_link, relationships::key_influencers,
           relationships::timeline, relationships::duplicates, relationships::merge,
           relationships::cadence, relationships::set_cadence, relationships::board,
-          feedback::list, feedback::create, feedback::show, feedback::step, feedback::queue, feedback::topics),
+          feedback::list, feedback::create, feedback::show, feedback::step, feedback::queue, feedback::topics,
+          touchpoints::list, touchpoints::create, touchpoints::batch, touchpoints::show, touchpoints::update,
+          touchpoints::delete, follow_ups::list, follow_ups::create, follow_ups::show, follow_ups::complete,
+          follow_ups::cancel),
     components(schemas(Me, crate::error::Problem, Role)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "account"), (name = "facilities"), (name = "users"), (name = "stakeholders"), (name = "organizations"),
-          (name = "affiliations"), (name = "assignments"), (name = "stages"), (name = "influence"), (name = "feedback"))
+          (name = "affiliations"), (name = "assignments"), (name = "stages"), (name = "influence"), (name = "feedback"),
+          (name = "touchpoints"), (name = "follow-ups"))
 )]
 pub struct ApiDoc;
 

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod champions;
 pub mod facilities;
 pub mod feedback;
+pub mod follow_ups;
 pub mod influence;
 pub mod merge;
 pub mod organizations;
@@ -18,6 +19,7 @@ pub mod tenants;
 pub mod throttle;
 pub mod timeline;
 pub mod tokens;
+pub mod touchpoints;
 pub mod users;
 
 use sqlx::{PgConnection, Postgres, QueryBuilder};

@@ -40,6 +40,7 @@ mod role;
 pub mod search;
 mod stakeholder;
 mod text;
+mod touchpoint;
 
 pub use affiliation::{AffiliationDraft, AffiliationInput, AffiliationRole, AffiliationTarget};
 pub use facility::{FacilityDraft, FacilityInput, FacilityKind};
@@ -59,4 +60,9 @@ pub use stakeholder::{
 };
 pub use text::{
     Email, NewPassword, Slug, clean_optional, clean_required, optional_date, optional_id,
+};
+pub use touchpoint::{
+    CompleteDraft, Direction, FollowUpDraft, FollowUpInput, FollowUpPlan, FollowUpStatus,
+    MAX_GROUP, Outcome, TouchChannel, TouchpointDraft, TouchpointInput, format_cents,
+    idempotency_key, join_date_time, parse_time,
 };

@@ -9,6 +9,7 @@ mod champions;
 mod extract;
 mod facilities;
 mod feedback;
+mod follow_ups;
 mod health;
 mod home;
 mod layout;
@@ -18,6 +19,7 @@ mod organizations;
 mod pager;
 mod soon;
 mod stakeholders;
+mod touchpoints;
 mod users;
 
 pub use extract::{Form, Path, Query};
@@ -47,6 +49,8 @@ pub fn router() -> Router<AppState> {
         .merge(assignments::router())
         .merge(champions::router())
         .merge(feedback::router())
+        .merge(touchpoints::router())
+        .merge(follow_ups::router())
         .merge(users::router())
         .merge(account::router())
         .merge(audit::router())

@@ -3,6 +3,7 @@
 
 mod api;
 mod api_relationships;
+mod api_touchpoints;
 mod auth;
 mod embedded;
 mod facilities;
