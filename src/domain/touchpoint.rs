@@ -286,7 +286,8 @@ impl TouchpointDraft {
                 "The follow-up comes before the touch-point.".into(),
             );
         }
-        if follow_up_on.is_none() && (follow_up_owner_id.is_some() || follow_up_note.is_some()) {
+        // The owner menu always sends a value; only a note without a date is a mistake.
+        if follow_up_on.is_none() && follow_up_note.is_some() {
             errors.insert("follow_up_on", "Choose when to follow up.".into());
         }
         match (channel, direction) {

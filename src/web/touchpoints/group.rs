@@ -262,3 +262,21 @@ pub async fn pick(
     };
     Ok(PickFragment { people, searched })
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "touchpoints/_who.html")]
+pub struct WhoFragment {
+    people: Vec<PersonRef>,
+    searched: bool,
+}
+
+/// The log form's typeahead: radio buttons for up to 8 matches, the only one already
+/// chosen (one tap fewer for the common case of a unique name).
+pub async fn who(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PickQuery>,
+) -> AppResult<WhoFragment> {
+    let PickFragment { people, searched } = pick(State(state), user, Query(q)).await?;
+    Ok(WhoFragment { people, searched })
+}

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/touchpoints/new", get(form::new))
         .route("/touchpoints/group", get(group::new).post(group::create))
         .route("/touchpoints/attendees", get(group::pick))
+        .route("/touchpoints/who", get(group::who))
         .route("/touchpoints/{id}", get(form::show).post(form::update))
         .route("/touchpoints/{id}/delete", post(form::delete))
 }
