@@ -48,7 +48,7 @@ t0=$(date +%s)
 "${PSQL[@]}" <<SQL
 insert into touchpoints (tenant_id, id, stakeholder_id, channel, direction, occurred_at, purpose, outcome, created_by, created_at)
 select '$TENANT', (lpad(to_hex((extract(epoch from at) * 1000)::bigint), 12, '0') || '7' || substr(h, 1, 3) || '8' || substr(h, 4, 15))::uuid,
-       ids[1 + (i * 7919) % n], (array['visit','phone','email','event','lunch_learn','social','mail','portal','survey'])[1 + i % 9],
+       ids[(1 + (i::bigint * 7919) % n)::int], (array['visit','phone','email','event','lunch_learn','social','mail','portal','survey'])[1 + i % 9],
        case when i % 5 = 0 then 'inbound' else 'outbound' end, at, 'Seeded', (array['positive','neutral','negative','no_response'])[1 + i % 4],
        '$LIAISON', at
 from (select array_agg(id) as ids, count(*) as n from stakeholders where tenant_id = '$TENANT') s,
