@@ -27,7 +27,7 @@ export DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/$DB" RAPPORT_BIND="12
 SERVER=
 cleanup() {
   if [ -n "$SERVER" ]; then kill -TERM "$SERVER" 2>/dev/null || true; while kill -0 "$SERVER" 2>/dev/null; do sleep 0.1; done; fi
-  "${ADMIN[@]}" -c "drop database if exists $DB with (force)" || true
+  [ "${KEEP_DB:-0}" = 1 ] || "${ADMIN[@]}" -c "drop database if exists $DB with (force)" || true
   rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -65,7 +65,11 @@ until curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null; do sleep 0.1; done
 # Warm up (connections, caches), then measure.
 "$LOAD" "http://127.0.0.1:$PORT" "$TOKEN" "$DIR/ids" "$CONCURRENCY" 5 >/dev/null
 before=$("${PSQL[@]}" -c "select count(*) from touchpoints")
+cpu() { ps -o cputimes= -p "$1" 2>/dev/null | tr -d ' ' || echo 0; }
+pg_cpu() { ps -u postgres -o cputimes= | awk '{s += $1} END {print s + 0}'; }
+load_before=$(cut -d' ' -f1 /proc/loadavg); srv0=$(cpu "$SERVER"); pg0=$(pg_cpu)
 TABLE=$("$LOAD" "http://127.0.0.1:$PORT" "$TOKEN" "$DIR/ids" "$CONCURRENCY" "$SECONDS_RUN" "$SERVER")
+srv_cpu=$(( $(cpu "$SERVER") - srv0 )); pg_cpu_s=$(( $(pg_cpu) - pg0 ))
 after=$("${PSQL[@]}" -c "select count(*) from touchpoints")
 audits=$("${PSQL[@]}" -c "select count(*) from audit_events where action = 'touchpoint.create'")
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
@@ -86,6 +90,7 @@ PG=$("${PSQL[@]}" -c "select current_setting('server_version') || ', shared_buff
   echo "- generating stakeholders: ${gen_s} s; seeding touch-points: ${seed_s} s"
   echo "- rows written during the measured run: $(( after - before )) (audit events for touch-points in total: $audits)"
   echo "- server peak RSS (VmHWM) over the whole run: $(( RSS_KB / 1024 )) MB"
+  echo "- CPU seconds during the measured run: server ${srv_cpu} s, PostgreSQL ${pg_cpu_s} s (of $(( $(nproc) * SECONDS_RUN )) s available); 1-minute load average before it: ${load_before}"
   echo
   echo "$TABLE"
 } > "$OUT"
