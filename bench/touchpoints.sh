@@ -14,7 +14,7 @@ LOAD=${LOAD_BIN:-target/release/examples/touchpoint_load}
 PG_HOST=${PG_HOST:-127.0.0.1} PG_PORT=${PG_PORT:-5432}
 DB=${BENCH_DB:-rapport_bench_tp}
 PORT=${PORT:-3921}
-CONCURRENCY=${CONCURRENCY:-48}
+CONCURRENCY=${CONCURRENCY:-"32 64"}
 SECONDS_RUN=${SECONDS_RUN:-30}
 STAKEHOLDERS=${STAKEHOLDERS:-50000}
 TOUCHPOINTS=${TOUCHPOINTS:-1000000}
@@ -63,12 +63,17 @@ seed_s=$(( $(date +%s) - t0 ))
 SERVER=$!
 until curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null; do sleep 0.1; done
 # Warm up (connections, caches), then measure.
-"$LOAD" "http://127.0.0.1:$PORT" "$TOKEN" "$DIR/ids" "$CONCURRENCY" 5 >/dev/null
+"$LOAD" "http://127.0.0.1:$PORT" "$TOKEN" "$DIR/ids" 32 5 >/dev/null
 before=$("${PSQL[@]}" -c "select count(*) from touchpoints")
 cpu() { ps -o cputimes= -p "$1" 2>/dev/null | tr -d ' ' || echo 0; }
 pg_cpu() { ps -u postgres -o cputimes= | awk '{s += $1} END {print s + 0}'; }
 load_before=$(cut -d' ' -f1 /proc/loadavg); srv0=$(cpu "$SERVER"); pg0=$(pg_cpu)
-TABLE=$("$LOAD" "http://127.0.0.1:$PORT" "$TOKEN" "$DIR/ids" "$CONCURRENCY" "$SECONDS_RUN" "$SERVER")
+TABLE=""
+for c in $CONCURRENCY; do
+  rows=$("$LOAD" "http://127.0.0.1:$PORT" "$TOKEN" "$DIR/ids" "$c" "$SECONDS_RUN" "$SERVER")
+  if [ -z "$TABLE" ]; then TABLE="$rows"; else TABLE="$TABLE
+$(echo "$rows" | tail -1)"; fi
+done
 srv_cpu=$(( $(cpu "$SERVER") - srv0 )); pg_cpu_s=$(( $(pg_cpu) - pg0 ))
 after=$("${PSQL[@]}" -c "select count(*) from touchpoints")
 audits=$("${PSQL[@]}" -c "select count(*) from audit_events where action = 'touchpoint.create'")
@@ -79,8 +84,8 @@ PG=$("${PSQL[@]}" -c "select current_setting('server_version') || ', shared_buff
   echo "# Touch-point logging under load"
   echo
   echo "\`POST /api/v1/touchpoints\` with an API token, a fresh \`Idempotency-Key\` and a random"
-  echo "stakeholder per request, from \`examples/touchpoint_load.rs\` ($CONCURRENCY concurrent"
-  echo "keep-alive connections, ${SECONDS_RUN} s after a 5 s warm-up). Workspace \`bench\`: $STAKEHOLDERS generated"
+  echo "stakeholder per request, from \`examples/touchpoint_load.rs\` (${CONCURRENCY// /, then } concurrent"
+  echo "keep-alive connections, ${SECONDS_RUN} s each after a 5 s warm-up). Workspace \`bench\`: $STAKEHOLDERS generated"
   echo "stakeholders and $TOUCHPOINTS seeded touch-points. Release binary, default settings"
   echo "(16 pooled connections); local PostgreSQL $PG. Client, server and PostgreSQL"
   echo "share the same cores. Latency is measured by the client, per request."
@@ -88,9 +93,9 @@ PG=$("${PSQL[@]}" -c "select current_setting('server_version') || ', shared_buff
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "- machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
   echo "- generating stakeholders: ${gen_s} s; seeding touch-points: ${seed_s} s"
-  echo "- rows written during the measured run: $(( after - before )) (audit events for touch-points in total: $audits)"
+  echo "- rows written during the measured runs: $(( after - before )) (audit events for touch-points in total: $audits)"
   echo "- server peak RSS (VmHWM) over the whole run: $(( RSS_KB / 1024 )) MB"
-  echo "- CPU seconds during the measured run: server ${srv_cpu} s, PostgreSQL ${pg_cpu_s} s (of $(( $(nproc) * SECONDS_RUN )) s available); 1-minute load average before it: ${load_before}"
+  echo "- CPU seconds during the measured runs: server ${srv_cpu} s, PostgreSQL ${pg_cpu_s} s (of $(( $(nproc) * SECONDS_RUN * $(echo $CONCURRENCY | wc -w) )) s available; PostgreSQL counts every database on the server); 1-minute load average before: ${load_before}"
   echo
   echo "$TABLE"
 } > "$OUT"
