@@ -5,7 +5,7 @@
 // workspace, no DATABASE_URL), drives Debian's Chromium with playwright-core
 // through: login -> home -> create a facility -> list -> phone view -> search
 // and create stakeholders -> log feedback -> move a stage -> merge duplicates
-// -> sign out.
+// -> sign out -> a liaison on a 375px phone logs a visit in under 5 interactions.
 //
 // Usage:  RAPPORT_BIN=/path/to/rapport node run.mjs     (or: npm test)
 // Env:    RAPPORT_BIN  (required) path to the built binary
@@ -35,6 +35,8 @@ const SHUTDOWN_TIMEOUT_MS = 15_000;
 const DEMO = { workspace: 'demo', email: 'admin@demo.test', password: 'rapport-demo-2026' };
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
+const PHONE_NARROW = { width: 375, height: 812 };
+const LIAISON_EMAIL = 'liaison@demo.test';
 
 // ---------------------------------------------------------------------------
 // Small helpers
@@ -487,6 +489,56 @@ async function main() {
       await shot(page, '11-signed-out.png');
       await act('open /facilities', page, () => page.goto('/facilities'));
       await expectPath(page, '/login', 'a redirect to /login for /facilities after signing out');
+    });
+
+    await step('12. a liaison on a 375px phone logs a visit in 4 taps', async () => {
+      const phone = await context.newPage();
+      try {
+        await phone.setViewportSize(PHONE_NARROW);
+        await act('sign in as the demo liaison', phone, async () => {
+          await phone.goto('/login');
+          await phone.getByLabel(labelName('Workspace')).fill(DEMO.workspace);
+          await phone.getByLabel(labelName('Email')).fill(LIAISON_EMAIL);
+          await phone.getByLabel(labelName('Password')).fill(DEMO.password);
+          await phone.getByRole('button', { name: 'Sign in', exact: true }).click();
+        });
+        await expectPath(phone, '/', 'the liaison on the home page');
+        // Count what the liaison does from here: taps and one typed name.
+        let interactions = 0;
+        await act('tap "Log" in the top bar', phone, async () => {
+          await phone.locator('a[data-shortcut="l"]').click();
+          interactions += 1;
+        });
+        await expectVisible(phone.getByRole('heading', { level: 1, name: 'Log a touch-point' }), 'the log form', phone);
+        await act('type the physician\'s name', phone, async () => {
+          await phone.getByRole('searchbox').fill('Noor Haddad');
+          interactions += 1;
+        });
+        const match = phone.locator('#who-results input[type="radio"]');
+        await expectVisible(match.first(), 'the physician among the matches', phone);
+        if (!(await match.first().isChecked())) {
+          await act('tap the match', phone, () => match.first().check());
+          interactions += 1;
+        }
+        await act('tap "Positive"', phone, async () => {
+          await phone.locator('label.choice', { hasText: 'Positive' }).click();
+          interactions += 1;
+        });
+        await shot(phone, '12-phone-log-form.png');
+        await act('tap "Log touch-point"', phone, async () => {
+          await phone.getByRole('button', { name: 'Log touch-point' }).first().click();
+          interactions += 1;
+        });
+        await expectPath(phone, (p) => p.startsWith('/stakeholders/'), 'the stakeholder page after logging');
+        await expectVisible(phone.getByText('Touch-point logged.'), 'the flash "Touch-point logged."', phone);
+        await expectVisible(phone.locator('#touchpoints').getByText('In-person visit').first(), 'the visit in the touch-points section', phone);
+        await expectVisible(phone.locator('#timeline').getByText('In-person visit').first(), 'the visit on the timeline', phone);
+        await shot(phone, '12-phone-logged.png');
+        if (interactions >= 5) fail(`logging a visit took ${interactions} interactions; the target is under 5`);
+        console.log(`        (${interactions} interactions: open the form, type a name, choose the outcome, save)`);
+      } finally {
+        await phone.close();
+      }
     });
   } catch (e) {
     failure = e;

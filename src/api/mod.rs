@@ -7,11 +7,13 @@ mod content;
 mod extract;
 mod facilities;
 mod feedback;
+pub mod follow_ups;
 mod organizations;
 mod relationships;
 mod segments;
 mod stakeholders;
 mod surveys;
+pub mod touchpoints;
 mod users;
 
 pub use extract::{Json, Path, Query};
@@ -42,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .merge(segments::router())
         .merge(content::router())
         .merge(surveys::router())
+        .merge(touchpoints::router())
+        .merge(follow_ups::router())
         .fallback(|| async { crate::error::ApiError(crate::error::AppError::NotFound) })
 }
 
@@ -73,12 +77,16 @@ pub fn router() -> Router<AppState> {
           segments::preview, segments::preview_draft,
           content::list, content::create, content::show, content::replace, content::remove,
           surveys::list, surveys::create, surveys::show, surveys::replace, surveys::set_status, surveys::send,
-          surveys::results, surveys::recipients, surveys::revoke, surveys::reissue),
+          surveys::results, surveys::recipients, surveys::revoke, surveys::reissue,
+          touchpoints::list, touchpoints::create, touchpoints::batch, touchpoints::show, touchpoints::update,
+          touchpoints::delete, follow_ups::list, follow_ups::create, follow_ups::show, follow_ups::complete,
+          follow_ups::cancel),
     components(schemas(Me, crate::error::Problem, Role)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "account"), (name = "facilities"), (name = "users"), (name = "stakeholders"), (name = "organizations"),
-          (name = "affiliations"), (name = "assignments"), (name = "stages"), (name = "influence"), (name = "feedback"), (name = "campaigns"), (name = "surveys"))
+          (name = "affiliations"), (name = "assignments"), (name = "stages"), (name = "influence"), (name = "feedback"),
+          (name = "touchpoints"), (name = "follow-ups"), (name = "campaigns"), (name = "surveys"))
 )]
 pub struct ApiDoc;
 

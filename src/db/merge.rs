@@ -173,6 +173,8 @@ pub struct Related {
     pub stage_changes: i64,
     pub influence_links: i64,
     pub feedback: i64,
+    pub touchpoints: i64,
+    pub follow_ups: i64,
 }
 
 pub async fn related(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Related> {
@@ -181,7 +183,9 @@ pub async fn related(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Related>
                 (select count(*) from assignments where stakeholder_id = $1) as assignments,
                 (select count(*) from stage_changes where stakeholder_id = $1) as stage_changes,
                 (select count(*) from influence_links where from_id = $1 or to_id = $1) as influence_links,
-                (select count(*) from feedback where stakeholder_id = $1) as feedback",
+                (select count(*) from feedback where stakeholder_id = $1) as feedback,
+                (select count(*) from touchpoints where stakeholder_id = $1) as touchpoints,
+                (select count(*) from follow_ups where stakeholder_id = $1) as follow_ups",
     )
     .bind(id)
     .fetch_one(conn)
@@ -326,6 +330,29 @@ pub async fn merge_audited(
         .await?;
     sqlx::query(
         "update feedback set stakeholder_id = $1, updated_at = now() where stakeholder_id = $2",
+    )
+    .bind(keep)
+    .bind(other)
+    .execute(&mut *conn)
+    .await?;
+    // Touch-points move as they are. An idempotency key is unique per stakeholder, so where
+    // one group submit had both records as attendees, the moved row gives up its key.
+    sqlx::query(
+        "update touchpoints o set idempotency_key = null from touchpoints k
+         where o.stakeholder_id = $2 and k.stakeholder_id = $1 and k.created_by = o.created_by
+           and k.idempotency_key = o.idempotency_key",
+    )
+    .bind(keep)
+    .bind(other)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("update touchpoints set stakeholder_id = $1 where stakeholder_id = $2")
+        .bind(keep)
+        .bind(other)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "update follow_ups set stakeholder_id = $1, updated_at = now() where stakeholder_id = $2",
     )
     .bind(keep)
     .bind(other)

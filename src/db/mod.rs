@@ -12,6 +12,7 @@ pub mod champions;
 pub mod content;
 pub mod facilities;
 pub mod feedback;
+pub mod follow_ups;
 pub mod influence;
 pub mod merge;
 pub mod messages;
@@ -25,6 +26,7 @@ pub mod tenants;
 pub mod throttle;
 pub mod timeline;
 pub mod tokens;
+pub mod touchpoints;
 pub mod users;
 
 use sqlx::{PgConnection, Postgres, QueryBuilder};

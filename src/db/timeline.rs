@@ -9,7 +9,7 @@ use uuid::Uuid;
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct TimelineEntry {
     pub at: DateTime<Utc>,
-    /// feedback, stage, assignment or influence.
+    /// feedback, stage, assignment, influence or touchpoint.
     pub kind: String,
     pub title: String,
     pub detail: Option<String>,
@@ -25,6 +25,7 @@ impl TimelineEntry {
             "stage" => "Pipeline",
             "assignment" => "Relationship manager",
             "influence" => "Influence",
+            "touchpoint" => "Touch-point",
             _ => "Event",
         }
     }
@@ -63,6 +64,19 @@ pub async fn for_stakeholder(
                   u.name || ' stopped as ' || a.role || ' relationship manager', null, null, null
            from assignments a join users u on u.id = a.user_id
            where a.stakeholder_id = $1 and a.ends_on is not null
+           union all
+           select * from (
+             select t.occurred_at, 'touchpoint',
+                    case t.channel when 'visit' then 'In-person visit' when 'phone' then 'Phone call'
+                        when 'lunch_learn' then 'Lunch-and-learn' when 'social' then 'Social media'
+                        when 'portal' then 'Portal message' else initcap(t.channel) end
+                      || case when t.direction = 'inbound' then ' (they reached out)' else '' end
+                      || coalesce(' · ' || t.purpose, '')
+                      || coalesce(' · ' || replace(t.outcome, '_', ' '), ''),
+                    left(t.notes, 300), u.name, '/touchpoints/' || t.id
+             from touchpoints t left join users u on u.tenant_id = t.tenant_id and u.id = t.created_by
+             where t.stakeholder_id = $1 order by t.occurred_at desc limit $2
+           ) tp
          ) e order by at desc limit $2",
     )
     .bind(id)

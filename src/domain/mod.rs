@@ -46,6 +46,7 @@ mod segment;
 mod stakeholder;
 mod survey;
 mod text;
+mod touchpoint;
 
 pub use affiliation::{AffiliationDraft, AffiliationInput, AffiliationRole, AffiliationTarget};
 pub use campaign::{
@@ -79,4 +80,9 @@ pub use survey::{
 };
 pub use text::{
     Email, NewPassword, Slug, clean_optional, clean_required, optional_date, optional_id,
+};
+pub use touchpoint::{
+    CompleteDraft, Direction, FollowUpDraft, FollowUpInput, FollowUpPlan, FollowUpStatus,
+    MAX_GROUP, Outcome, TouchChannel, TouchpointDraft, TouchpointInput, format_cents,
+    idempotency_key, join_date_time, parse_time,
 };

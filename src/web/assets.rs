@@ -22,6 +22,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/js/htmx.min.js"),
     ),
     (
+        "/static/js/app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/js/app.js"),
+    ),
+    (
         "/static/favicon.svg",
         "image/svg+xml",
         include_bytes!("../../static/favicon.svg"),

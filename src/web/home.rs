@@ -28,6 +28,8 @@ struct HomePage {
     book: db::assignments::BookCounts,
     /// Open concerns past their due date (shown to admins, marketers and executives).
     overdue_concerns: Option<i64>,
+    /// The signed-in user's open follow-ups past their due date.
+    overdue_follow_ups: i64,
     is_admin: bool,
 }
 
@@ -50,8 +52,10 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> AppResult<Hom
     } else {
         Some(db::feedback::overdue_concerns(&mut tx).await?)
     };
+    let overdue_follow_ups = db::follow_ups::overdue_count(&mut tx, user.user_id.0).await?;
     tx.commit().await?;
     Ok(HomePage {
+        overdue_follow_ups,
         layout: Layout::new(&user, "Home", "home"),
         stakeholders,
         facilities,

@@ -26,6 +26,8 @@ pub struct Layout {
     pub flash: Option<String>,
     pub sections: Vec<NavSection>,
     pub asset_version: &'static str,
+    /// Shows "Log touch-point" (shortcut L) in the top bar: everyone but executives.
+    pub can_log: bool,
 }
 
 const fn link(key: &'static str, label: &'static str, href: &'static str, soon: bool) -> NavLink {
@@ -60,7 +62,8 @@ impl Layout {
             NavSection {
                 heading: "Engagement",
                 links: vec![
-                    link("touchpoints", "Touch-points", "/touchpoints", true),
+                    link("touchpoints", "Touch-points", "/touchpoints", false),
+                    link("follow_ups", "My follow-ups", "/follow-ups", false),
                     link("feedback", "Feedback", "/feedback", false),
                     link("campaigns", "Campaigns", "/campaigns", false),
                     link("segments", "Segments", "/segments", false),
@@ -98,6 +101,7 @@ impl Layout {
             flash: user.flash.clone(),
             sections,
             asset_version: super::assets::VERSION,
+            can_log: user.role.can_edit_book(),
         }
     }
 }

@@ -11,6 +11,7 @@ mod champions;
 mod extract;
 mod facilities;
 mod feedback;
+mod follow_ups;
 mod health;
 mod home;
 mod layout;
@@ -23,6 +24,7 @@ mod soon;
 mod stakeholders;
 mod survey_public;
 mod surveys;
+mod touchpoints;
 mod users;
 
 pub use extract::{Form, Path, Query};
@@ -57,6 +59,8 @@ pub fn router() -> Router<AppState> {
         .merge(calendar::router())
         .merge(surveys::router())
         .merge(survey_public::router())
+        .merge(touchpoints::router())
+        .merge(follow_ups::router())
         .merge(users::router())
         .merge(account::router())
         .merge(audit::router())

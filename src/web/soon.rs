@@ -26,12 +26,6 @@ const AREAS: &[Area] = &[
         will_do: "Executive, marketing and liaison dashboards: campaign performance, spend and reach, referral lift, the champion pipeline, feedback themes and message tests, as charts.",
     },
     Area {
-        key: "touchpoints",
-        path: "/touchpoints",
-        title: "Touch-points",
-        will_do: "Log a visit, call or email in a few seconds, on a phone too; follow-ups and a timeline per stakeholder.",
-    },
-    Area {
         key: "referrals",
         path: "/referrals",
         title: "Referrals",

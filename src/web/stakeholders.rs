@@ -470,10 +470,13 @@ struct ShowPage {
     stage_history: Vec<StageChangeRow>,
     influence: Vec<InfluenceRow>,
     timeline: Vec<TimelineEntry>,
+    touchpoints: Vec<db::touchpoints::TouchpointRow>,
+    follow_ups: Vec<db::follow_ups::FollowUpRow>,
     users: Vec<(uuid::Uuid, String)>,
     stages: &'static [Stage],
     can_edit: bool,
     is_admin: bool,
+    today: String,
 }
 
 impl ShowPage {
@@ -496,6 +499,8 @@ impl ShowPage {
 
 /// Timeline entries shown on the profile.
 const TIMELINE_SHOWN: i64 = 50;
+/// The latest touch-points on a stakeholder's page (the rest are a link away).
+const TOUCHPOINTS_SHOWN: i64 = 5;
 
 async fn show(
     State(state): State<AppState>,
@@ -517,6 +522,18 @@ async fn show(
     let stage_history = db::champions::history(&mut tx, id.0).await?;
     let influence = db::influence::for_stakeholder(&mut tx, id.0).await?;
     let timeline = db::timeline::for_stakeholder(&mut tx, id.0, TIMELINE_SHOWN).await?;
+    let touchpoints = db::touchpoints::recent(&mut tx, id.0, TOUCHPOINTS_SHOWN).await?;
+    let follow_ups = db::follow_ups::list(
+        &mut tx,
+        &db::follow_ups::FollowUpFilter {
+            stakeholder_id: Some(id.0),
+            open_only: true,
+            ..Default::default()
+        },
+        db::PageRequest::new(Some(1), Some(20)),
+    )
+    .await?
+    .items;
     let users = if user.role.can_edit_book() {
         db::assignments::users(&mut tx).await?
     } else {
@@ -532,7 +549,10 @@ async fn show(
         stage_history,
         influence,
         timeline,
+        touchpoints,
+        follow_ups,
         users,
+        today: chrono::Utc::now().date_naive().to_string(),
         stages: Stage::ALL,
         is_admin: user.role == crate::domain::Role::Admin,
     }

@@ -354,6 +354,15 @@ pub struct Api {
 }
 
 impl Api {
+    /// The underlying client, for requests with extra headers.
+    pub fn raw(&self) -> reqwest::Client {
+        self.client.clone()
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.base))
