@@ -358,6 +358,30 @@ pub async fn merge_audited(
     .bind(other)
     .execute(&mut *conn)
     .await?;
+    // Campaign memberships: where both were members the kept record's row (and variant)
+    // stays; otherwise the membership and its recorded variants move.
+    for sql in [
+        "delete from campaign_members o using campaign_members k
+         where o.stakeholder_id = $2 and k.stakeholder_id = $1 and k.campaign_id = o.campaign_id",
+        "insert into campaign_members (tenant_id, campaign_id, stakeholder_id, source, added_at, added_by, removed_at, removed_by)
+         select tenant_id, campaign_id, $1, source, added_at, added_by, removed_at, removed_by
+         from campaign_members where stakeholder_id = $2",
+        "update variant_assignments set stakeholder_id = $1 where stakeholder_id = $2",
+        "delete from campaign_members where stakeholder_id = $2",
+        // Survey links: one per person and survey; an answered link wins over an unanswered one.
+        "delete from survey_recipients k using survey_recipients o
+         where k.stakeholder_id = $1 and o.stakeholder_id = $2 and k.survey_id = o.survey_id
+           and k.responded_at is null and o.responded_at is not null",
+        "delete from survey_recipients o using survey_recipients k
+         where o.stakeholder_id = $2 and k.stakeholder_id = $1 and k.survey_id = o.survey_id",
+        "update survey_recipients set stakeholder_id = $1 where stakeholder_id = $2",
+    ] {
+        sqlx::query(sql)
+            .bind(keep)
+            .bind(other)
+            .execute(&mut *conn)
+            .await?;
+    }
     sqlx::query("delete from stakeholder_terms where stakeholder_id = $1")
         .bind(other)
         .execute(&mut *conn)

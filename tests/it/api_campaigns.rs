@@ -714,3 +714,67 @@ async fn the_openapi_document_lists_the_campaign_routes() {
         assert!(paths.contains_key(p), "{p}");
     }
 }
+
+#[tokio::test]
+async fn merging_two_members_keeps_one_membership_with_its_variants() {
+    let app = TestApp::spawn().await;
+    let c = caller(&app, "mercy", Role::Marketer).await;
+    let w = world(&c).await;
+    let (campaign, _, _, _) = planned_campaign(&c).await;
+    c.api
+        .post(
+            &format!("/api/v1/campaigns/{campaign}/status"),
+            &json!({ "status": "active" }),
+        )
+        .await;
+    // Ana and Ben are both members; Cy (not a cardiologist) is added by hand.
+    c.api
+        .post(
+            &format!("/api/v1/campaigns/{campaign}/members"),
+            &json!({ "stakeholder_ids": [w.cy] }),
+        )
+        .await;
+    let r = c
+        .api
+        .post(
+            "/api/v1/stakeholders/merge",
+            &json!({ "keep": w.ana, "other": w.ben }),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let r = c
+        .api
+        .post(
+            "/api/v1/stakeholders/merge",
+            &json!({ "keep": w.eve, "other": w.cy }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let members =
+        |who: Uuid| format!("select count(*) from campaign_members where stakeholder_id = '{who}'");
+    let variants = |who: Uuid| {
+        format!("select count(*) from variant_assignments where stakeholder_id = '{who}'")
+    };
+    assert_eq!(app.count(c.tenant, &members(w.ana)).await, 1);
+    assert_eq!(app.count(c.tenant, &variants(w.ana)).await, 2);
+    assert_eq!(app.count(c.tenant, &members(w.ben)).await, 0);
+    assert_eq!(app.count(c.tenant, &variants(w.ben)).await, 0);
+    assert_eq!(
+        app.count(c.tenant, &members(w.eve)).await,
+        1,
+        "Eve was a member already; Cy's row is dropped"
+    );
+    assert_eq!(app.count(c.tenant, &members(w.cy)).await, 0);
+    let results = json_of(
+        c.api
+            .get(&format!("/api/v1/campaigns/{campaign}/results"))
+            .await,
+    )
+    .await;
+    assert_eq!(results["stats"]["members"].as_i64(), Some(2), "{results}");
+}
