@@ -248,6 +248,7 @@ fn view(f: &FeedbackInput) -> serde_json::Value {
     serde_json::json!({
         "stakeholder_id": f.stakeholder_id, "topic_id": f.topic_id, "sentiment": f.sentiment,
         "received_on": f.received_on, "owner_id": f.owner_id, "due_on": f.due_on,
+        "campaign_id": f.campaign_id,
     })
 }
 
@@ -266,6 +267,11 @@ pub const CONSTRAINTS: &[(&str, &str, &str)] = &[
         "feedback_tenant_id_owner_id_fkey",
         "owner_id",
         "Choose an owner from the list.",
+    ),
+    (
+        "feedback_tenant_id_campaign_id_fkey",
+        "campaign_id",
+        "Choose a campaign from the list.",
     ),
 ];
 
@@ -291,8 +297,8 @@ pub async fn create_audited(
     let id = Uuid::new_v4();
     sqlx::query(
         "insert into feedback (tenant_id, id, stakeholder_id, topic_id, sentiment, body, received_on, owner_id,
-            due_on, created_by)
-         values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9), $10, $9)",
+            due_on, created_by, campaign_id)
+         values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, $9), $10, $9, $11)",
     )
     .bind(actor.tenant_id)
     .bind(id)
@@ -304,6 +310,7 @@ pub async fn create_audited(
     .bind(f.owner_id)
     .bind(actor.user_id)
     .bind(f.due_on)
+    .bind(f.campaign_id)
     .execute(&mut *conn)
     .await?;
     touch_contact(&mut *conn, f.stakeholder_id, f.received_on).await?;

@@ -66,6 +66,8 @@ pub struct FeedbackDraft {
     pub owner_id: Option<String>,
     /// YYYY-MM-DD; for concerns a week after it was heard when blank.
     pub due_on: Option<String>,
+    /// The campaign it answers, if any.
+    pub campaign_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -77,6 +79,7 @@ pub struct FeedbackInput {
     pub received_on: NaiveDate,
     pub owner_id: Option<Uuid>,
     pub due_on: Option<NaiveDate>,
+    pub campaign_id: Option<Uuid>,
 }
 
 fn small_int(v: &Option<serde_json::Value>) -> Option<i64> {
@@ -134,6 +137,10 @@ impl FeedbackDraft {
             .map_err(|e| errors.insert("owner_id", e))
             .ok()
             .flatten();
+        let campaign_id = optional_id(self.campaign_id.as_deref(), "a campaign")
+            .map_err(|e| errors.insert("campaign_id", e))
+            .ok()
+            .flatten();
         let due_on = optional_date(self.due_on.as_deref())
             .map_err(|e| errors.insert("due_on", e))
             .ok()
@@ -158,6 +165,7 @@ impl FeedbackDraft {
                     received_on,
                     owner_id,
                     due_on,
+                    campaign_id,
                 })
             }
             _ => Err(errors),

@@ -130,6 +130,7 @@ struct FeedbackForm {
     received_on: Option<String>,
     owner_id: Option<String>,
     due_on: Option<String>,
+    campaign_id: Option<String>,
 }
 
 impl FeedbackForm {
@@ -142,6 +143,7 @@ impl FeedbackForm {
             received_on: self.received_on.clone(),
             owner_id: self.owner_id.clone(),
             due_on: self.due_on.clone(),
+            campaign_id: self.campaign_id.clone(),
         }
     }
 
@@ -161,6 +163,7 @@ struct FormPage {
     person: Option<PersonRef>,
     topics: Vec<TopicRow>,
     users: Vec<(Uuid, String)>,
+    campaigns: Vec<(Uuid, String)>,
     me: Uuid,
     errors: FieldErrors,
 }
@@ -212,6 +215,7 @@ async fn form_page(
     };
     let topics = db::feedback::topics(&mut tx, false).await?;
     let users = db::assignments::users(&mut tx).await?;
+    let campaigns = db::campaigns::open_choices(&mut tx).await?;
     tx.commit().await?;
     Ok(FormPage {
         layout: Layout::new(user, "Log feedback", "feedback"),
@@ -219,6 +223,7 @@ async fn form_page(
         person,
         topics,
         users,
+        campaigns,
         me: user.user_id.0,
         errors,
     })
@@ -227,6 +232,7 @@ async fn form_page(
 #[derive(Deserialize, Default)]
 struct NewQuery {
     stakeholder: Option<String>,
+    campaign: Option<String>,
 }
 
 async fn new(
@@ -237,6 +243,7 @@ async fn new(
     user.require_book_editor()?;
     let form = FeedbackForm {
         stakeholder_id: q.stakeholder,
+        campaign_id: q.campaign,
         ..Default::default()
     };
     form_page(&state, &user, form, FieldErrors::new()).await

@@ -778,3 +778,66 @@ async fn merging_two_members_keeps_one_membership_with_its_variants() {
     .await;
     assert_eq!(results["stats"]["members"].as_i64(), Some(2), "{results}");
 }
+
+#[tokio::test]
+async fn feedback_can_name_its_campaign_and_shows_in_the_results() {
+    let app = TestApp::spawn().await;
+    let c = caller(&app, "mercy", Role::Marketer).await;
+    let w = world(&c).await;
+    let campaign = id_of(
+        c.api
+            .post("/api/v1/campaigns", &json!({ "name": "OneCare" }))
+            .await,
+        "campaign",
+    )
+    .await;
+    let topics = json_of(c.api.get("/api/v1/feedback-topics").await).await;
+    let topic = topics[0]["id"].as_str().unwrap_or_default().to_string();
+    let r = c
+        .api
+        .post(
+            "/api/v1/feedback",
+            &json!({ "stakeholder_id": w.ana, "topic_id": topic, "sentiment": -1, "body": "The message is confusing.", "campaign_id": campaign }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let listed = json_of(
+        c.api
+            .get(&format!(
+                "/api/v1/feedback?campaign_id={campaign}&status=all"
+            ))
+            .await,
+    )
+    .await;
+    assert_eq!(listed["total"].as_i64(), Some(1));
+    let results = json_of(
+        c.api
+            .get(&format!("/api/v1/campaigns/{campaign}/results"))
+            .await,
+    )
+    .await;
+    assert_eq!(results["feedback"]["items"].as_i64(), Some(1));
+    assert_eq!(results["feedback"]["open_concerns"].as_i64(), Some(1));
+    // Another workspace's campaign cannot be named.
+    let other = caller(&app, "other", Role::Marketer).await;
+    let theirs = id_of(
+        other
+            .api
+            .post("/api/v1/campaigns", &json!({ "name": "Theirs" }))
+            .await,
+        "campaign",
+    )
+    .await;
+    let r = c
+        .api
+        .post(
+            "/api/v1/feedback",
+            &json!({ "stakeholder_id": w.ana, "topic_id": topic, "sentiment": 1, "body": "x", "campaign_id": theirs }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.count(c.tenant, "select count(*) from feedback").await,
+        1
+    );
+}
