@@ -5,7 +5,9 @@
 // workspace, no DATABASE_URL), drives Debian's Chromium with playwright-core
 // through: login -> home -> create a facility -> list -> phone view -> search
 // and create stakeholders -> log feedback -> move a stage -> merge duplicates
-// -> sign out -> a liaison on a 375px phone logs a visit in under 5 interactions.
+// -> sign out -> a liaison on a 375px phone logs a visit in under 5 interactions
+// -> a marketer plans and launches a campaign with a segment and two variants
+// -> a survey is answered once through its private link.
 //
 // Usage:  RAPPORT_BIN=/path/to/rapport node run.mjs     (or: npm test)
 // Env:    RAPPORT_BIN  (required) path to the built binary
@@ -37,6 +39,7 @@ const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const PHONE_NARROW = { width: 375, height: 812 };
 const LIAISON_EMAIL = 'liaison@demo.test';
+const MARKETER_EMAIL = 'marketer@demo.test';
 
 // ---------------------------------------------------------------------------
 // Small helpers
@@ -538,6 +541,101 @@ async function main() {
         console.log(`        (${interactions} interactions: open the form, type a name, choose the outcome, save)`);
       } finally {
         await phone.close();
+      }
+    });
+
+    await step('13. a marketer plans a campaign with a segment and two email variants, and launches it', async () => {
+      const m = await context.newPage();
+      try {
+        await m.setViewportSize(DESKTOP);
+        await act('sign in as the demo marketer', m, async () => {
+          await m.goto('/login');
+          await m.getByLabel(labelName('Workspace')).fill(DEMO.workspace);
+          await m.getByLabel(labelName('Email')).fill(MARKETER_EMAIL);
+          await m.getByLabel(labelName('Password')).fill(DEMO.password);
+          await m.getByRole('button', { name: 'Sign in', exact: true }).click();
+        });
+        await expectPath(m, '/', 'the marketer on the home page');
+        await act('open a new segment', m, () => m.goto('/segments/new'));
+        await act('name the segment and pick tier A', m, async () => {
+          await m.getByLabel('Name', { exact: true }).fill('E2E tier A physicians');
+          await m.getByLabel('Tier A', { exact: true }).check();
+        });
+        await expectVisible(m.locator('#segment-preview').getByText(/people match now|person matches now/), 'the live count', m);
+        await act('save the segment', m, () => m.getByRole('button', { name: 'Save segment' }).click());
+        await expectVisible(m.getByText('Segment saved.'), 'the flash "Segment saved."', m);
+        await act('open a new campaign', m, () => m.goto('/campaigns/new'));
+        await act('fill the campaign form', m, async () => {
+          await m.getByLabel('Name', { exact: true }).fill('E2E heart outreach');
+          await m.getByLabel('Email', { exact: true }).check();
+          await m.getByLabel('Budget (USD)').fill('12,500');
+          await m.getByLabel('Audience').selectOption({ label: 'E2E tier A physicians' });
+          await m.getByRole('button', { name: 'Create campaign' }).click();
+        });
+        await expectVisible(m.getByRole('heading', { level: 1, name: /E2E heart outreach/ }), 'the campaign page', m);
+        await act('add a key message', m, async () => {
+          await m.getByLabel('Message', { exact: true }).fill('Same-week echo at Demo General');
+          await m.getByRole('button', { name: 'Add message' }).click();
+        });
+        for (const label of ['A', 'B']) {
+          await act(`add email variant ${label}`, m, async () => {
+            await m.locator('#messages summary', { hasText: 'Add a variant' }).first().click();
+            const form = m.locator('#messages form[action$="/variants"]').first();
+            await form.getByLabel('Channel').selectOption({ label: 'Email' });
+            await form.getByLabel('Name').fill(label);
+            await form.getByRole('button', { name: 'Add variant' }).click();
+          });
+          await expectVisible(m.getByText('Variant added.'), `the flash for variant ${label}`, m);
+        }
+        await expectVisible(m.getByText('members are split among its variants'), 'the message test marker', m);
+        await act('launch', m, () => m.getByRole('button', { name: 'Launch (freeze audience)' }).click());
+        await expectVisible(m.getByText(/Its audience is frozen: \d+ members?/), 'the flash saying the audience is frozen', m);
+        await shot(m, '13-campaign-launched.png');
+        await act('open the members', m, () => m.getByRole('link', { name: 'See members' }).click());
+        await expectVisible(m.getByText(/Email: [AB]/).first(), 'a member with a recorded variant', m);
+      } finally {
+        await m.close();
+      }
+    });
+
+    await step('14. a survey is answered once through its private link', async () => {
+      const m = await context.newPage();
+      try {
+        await m.setViewportSize(DESKTOP);
+        await act('open a new survey', m, () => m.goto('/surveys/new'));
+        await act('title it and save', m, async () => {
+          await m.getByLabel('Title').fill('E2E pulse');
+          await m.getByRole('button', { name: 'Save survey' }).click();
+        });
+        await expectVisible(m.getByText('Survey saved.'), 'the flash "Survey saved."', m);
+        await act('send links to the segment', m, async () => {
+          await m.getByRole('link', { name: 'Send links' }).click();
+          await m.getByLabel('Segment', { exact: true }).selectOption({ label: 'E2E tier A physicians' });
+          await m.getByRole('button', { name: 'Make the links' }).click();
+        });
+        await expectVisible(m.getByRole('heading', { level: 1, name: /new links?/ }), 'the one-time links page', m);
+        const link = await m.locator('a.survey-link').first().getAttribute('href');
+        if (!link || !link.includes('/s/')) fail(`no private link on the page (got ${link})`);
+        const r = await context.newPage();
+        try {
+          await r.setViewportSize(PHONE_NARROW);
+          await act('open the private link on a phone', r, () => r.goto(link));
+          await expectVisible(r.getByRole('heading', { level: 1, name: 'E2E pulse' }), 'the survey page', r);
+          await act('agree and send', r, async () => {
+            await r.locator('label.likert-option', { hasText: /^4/ }).first().click();
+            await r.getByRole('button', { name: 'Send my answers' }).click();
+          });
+          await expectVisible(r.getByRole('heading', { level: 1, name: 'Thank you' }), 'the thank-you page', r);
+          await shot(r, '14-survey-answered.png');
+          await act('open the link again', r, () => r.goto(link));
+          await expectVisible(r.getByRole('heading', { level: 1, name: 'Thank you, your answers are in' }), 'the used-link page', r);
+        } finally {
+          await r.close();
+        }
+        await act('open the results', m, () => m.getByRole('link', { name: 'Done' }).click());
+        await expectVisible(m.getByText(/1 of \d+ links answered/), 'one response in the results', m);
+      } finally {
+        await m.close();
       }
     });
   } catch (e) {
