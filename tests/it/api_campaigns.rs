@@ -2,32 +2,12 @@
 //! audience frozen at launch with a recorded, reproducible variant split, members by hand,
 //! costs and KPIs, roles and tenant isolation.
 
-use rapport::domain::{Role, TenantId, bucket, pick_variant};
+use rapport::domain::{Role, bucket, pick_variant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Api, TestApp};
-
-struct Caller {
-    api: Api,
-    tenant: TenantId,
-    user: Uuid,
-}
-
-async fn caller(app: &TestApp, slug: &str, role: Role) -> Caller {
-    let s = app.signed_in(slug, role).await;
-    let token = app.token(s.tenant, s.user).await;
-    Caller {
-        api: app.api(&token),
-        tenant: s.tenant,
-        user: s.user.0,
-    }
-}
-
-async fn json_of(r: reqwest::Response) -> Value {
-    r.json().await.expect("json")
-}
+use crate::helpers::{Api, Caller, TestApp, caller, json_of};
 
 /// Creates a stakeholder through the API and returns its id.
 async fn person(api: &Api, body: Value) -> Uuid {

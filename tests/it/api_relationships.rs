@@ -6,24 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Api, TestApp};
-
-/// A signed-in user's API client, with the tenant and user ids.
-struct Caller {
-    api: Api,
-    tenant: TenantId,
-    user: Uuid,
-}
-
-async fn caller(app: &TestApp, slug: &str, role: Role) -> Caller {
-    let s = app.signed_in(slug, role).await;
-    let token = app.token(s.tenant, s.user).await;
-    Caller {
-        api: app.api(&token),
-        tenant: s.tenant,
-        user: s.user.0,
-    }
-}
+use crate::helpers::{TestApp, caller, json_of};
 
 /// Adds physicians with these last names and returns their ids in that order.
 async fn people(app: &TestApp, tenant: TenantId, names: &[&str]) -> Vec<Uuid> {
@@ -43,10 +26,6 @@ async fn people(app: &TestApp, tenant: TenantId, names: &[&str]) -> Vec<Uuid> {
         ids.push(id);
     }
     ids
-}
-
-async fn json_of(r: reqwest::Response) -> Value {
-    r.json().await.expect("json")
 }
 
 #[tokio::test]

@@ -7,23 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Api, TestApp};
-
-pub struct Caller {
-    pub api: Api,
-    pub tenant: TenantId,
-    pub user: Uuid,
-}
-
-pub async fn caller(app: &TestApp, slug: &str, role: Role) -> Caller {
-    let s = app.signed_in(slug, role).await;
-    let token = app.token(s.tenant, s.user).await;
-    Caller {
-        api: app.api(&token),
-        tenant: s.tenant,
-        user: s.user.0,
-    }
-}
+use crate::helpers::{Api, TestApp, caller, json_of};
 
 /// Adds physicians with these last names and returns their ids in that order.
 pub async fn people(app: &TestApp, tenant: TenantId, names: &[&str]) -> Vec<Uuid> {
@@ -74,10 +58,6 @@ async fn post_keyed(
         .send()
         .await
         .expect("POST")
-}
-
-async fn json_of(r: reqwest::Response) -> Value {
-    r.json().await.expect("json")
 }
 
 #[tokio::test]

@@ -4,15 +4,11 @@
 
 use rapport::domain::Role;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
-use crate::api_touchpoints::{caller, people, scalar};
-use crate::helpers::TestApp;
-
-async fn json_of(r: reqwest::Response) -> Value {
-    r.json().await.expect("json")
-}
+use crate::api_touchpoints::{people, scalar};
+use crate::helpers::{TestApp, caller, json_of};
 
 #[tokio::test]
 async fn a_follow_up_from_the_log_form_is_listed_overdue_first_and_counted_at_home() {

@@ -476,3 +476,26 @@ pub fn location(response: &reqwest::Response) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// A signed-in user's API client, with the tenant and user ids.
+pub struct Caller {
+    pub api: Api,
+    pub tenant: TenantId,
+    pub user: uuid::Uuid,
+}
+
+/// Signs a `role` user into workspace `slug` and gives them an API token.
+pub async fn caller(app: &TestApp, slug: &str, role: Role) -> Caller {
+    let s = app.signed_in(slug, role).await;
+    let token = app.token(s.tenant, s.user).await;
+    Caller {
+        api: app.api(&token),
+        tenant: s.tenant,
+        user: s.user.0,
+    }
+}
+
+/// The JSON body of a response.
+pub async fn json_of(r: reqwest::Response) -> serde_json::Value {
+    r.json().await.expect("json")
+}

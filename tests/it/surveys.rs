@@ -7,11 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Api, TestApp, location};
-
-async fn json_of(r: reqwest::Response) -> Value {
-    r.json().await.expect("json")
-}
+use crate::helpers::{Api, TestApp, json_of, location};
 
 struct Setup {
     api: Api,

@@ -265,19 +265,40 @@ pub async fn delete_cost(
     user: CurrentUser,
     Path((id, cid)): Path<(Uuid, Uuid)>,
 ) -> AppResult<Response> {
+    delete_line(&state, &user, id, Line::Cost(cid)).await
+}
+
+/// A line of the plan that is deleted outright.
+enum Line {
+    Cost(Uuid),
+    Kpi(Uuid),
+}
+
+async fn delete_line(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    line: Line,
+) -> AppResult<Response> {
     user.require_campaign_planner()?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    if !db::campaign_money::delete_cost_audited(&mut tx, &user.actor(), id, cid).await? {
+    let (found, anchor, message) = match line {
+        Line::Cost(cid) => (
+            db::campaign_money::delete_cost_audited(&mut tx, &user.actor(), id, cid).await?,
+            "costs",
+            "Cost line deleted.",
+        ),
+        Line::Kpi(kid) => (
+            db::campaign_money::delete_kpi_audited(&mut tx, &user.actor(), id, kid).await?,
+            "kpis",
+            "KPI deleted.",
+        ),
+    };
+    if !found {
         return Err(AppError::NotFound);
     }
     tx.commit().await?;
-    redirect_with_flash(
-        &state,
-        &user,
-        &format!("/campaigns/{id}#costs"),
-        "Cost line deleted.",
-    )
-    .await
+    redirect_with_flash(state, user, &format!("/campaigns/{id}#{anchor}"), message).await
 }
 
 #[derive(Deserialize, Default)]
@@ -336,17 +357,5 @@ pub async fn delete_kpi(
     user: CurrentUser,
     Path((id, kid)): Path<(Uuid, Uuid)>,
 ) -> AppResult<Response> {
-    user.require_campaign_planner()?;
-    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    if !db::campaign_money::delete_kpi_audited(&mut tx, &user.actor(), id, kid).await? {
-        return Err(AppError::NotFound);
-    }
-    tx.commit().await?;
-    redirect_with_flash(
-        &state,
-        &user,
-        &format!("/campaigns/{id}#kpis"),
-        "KPI deleted.",
-    )
-    .await
+    delete_line(&state, &user, id, Line::Kpi(kid)).await
 }
