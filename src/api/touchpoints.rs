@@ -18,7 +18,7 @@ use crate::domain::{
     MAX_GROUP, Outcome, TouchChannel, TouchpointDraft, idempotency_key, optional_date, optional_id,
 };
 use crate::error::{ApiResult, AppError};
-use crate::postgres::tenant_tx;
+use crate::postgres::{tenant_tx, tenant_tx_generic_plans};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -134,7 +134,7 @@ pub async fn write(
     user: &CurrentUser,
     new: &NewTouchpoints<'_>,
 ) -> Result<(Vec<TouchpointRow>, bool), AppError> {
-    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    let mut tx = tenant_tx_generic_plans(&state.pools.app, user.tenant_id).await?;
     let logged = db::touchpoints::log_with_follow_ups(&mut tx, &user.actor(), new)
         .await
         .map_err(|e| {
