@@ -115,5 +115,18 @@ PG=$("${PSQL[@]}" -c "select current_setting('server_version') || ', shared_buff
   echo "PostgreSQL alone (\`bench/touchpoint_write.pgbench\`: the same transaction, prepared, as"
   echo "the runtime role, a random stakeholder each time; no HTTP, no app, no token check):"
   echo "$PGBENCH"
+  echo
+  echo "## What the profile showed (2026-11-29)"
+  echo
+  echo "The first runs reached about 1,000 writes/s with p99 near 80 ms. \`GET /api/v1/me\` (HTTP and"
+  echo "the token check alone) ran at about 7,300/s and PostgreSQL alone at about 4,000 tx/s, so"
+  echo "neither was the limit. Waits were mostly \`LWLock:WALWrite\`; dropping the hot-row foreign"
+  echo "keys (tenants, users) changed nothing. The cause was planning: the insert statement has"
+  echo "optional parts (\`\$n is null or exists (...)\`), PostgreSQL judged custom plans cheaper"
+  echo "than the generic one and re-planned the statement (about 1 ms) on every call. The write"
+  echo "transaction now sets \`plan_cache_mode = force_generic_plan\` (\`postgres::tenant_tx_generic_plans\`),"
+  echo "and every tenant transaction starts with one round trip instead of two, without a ping"
+  echo "before each pool checkout. The machine was shared with another build during some runs:"
+  echo "see the load average above."
 } > "$OUT"
 cat "$OUT"
