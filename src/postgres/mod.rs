@@ -198,10 +198,11 @@ pub async fn tenant_tx_generic_plans(
 ) -> sqlx::Result<Transaction<'static, Postgres>> {
     let id: uuid::Uuid = tenant.0;
     let lock = lock
-        .map(|n| format!("; select pg_advisory_xact_lock({n})"))
+        .map(|n| format!(", pg_advisory_xact_lock({n})"))
         .unwrap_or_default();
     pool.begin_with(format!(
-        "begin; select set_config('app.tenant_id', '{}', true); set local plan_cache_mode = force_generic_plan{lock}",
+        "begin; select set_config('app.tenant_id', '{}', true), \
+         set_config('plan_cache_mode', 'force_generic_plan', true){lock}",
         id.hyphenated()
     ))
     .await
