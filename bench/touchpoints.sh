@@ -78,6 +78,19 @@ srv_cpu=$(( $(cpu "$SERVER") - srv0 )); pg_cpu_s=$(( $(pg_cpu) - pg0 ))
 after=$("${PSQL[@]}" -c "select count(*) from touchpoints")
 audits=$("${PSQL[@]}" -c "select count(*) from audit_events where action = 'touchpoint.create'")
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
+
+# The same write transaction from pgbench, without HTTP, the app or the token check: what
+# PostgreSQL alone sustains here, for comparison.
+"${PSQL[@]}" -c "create table bench_ids as select (row_number() over ())::int as n, id from stakeholders where tenant_id = '$TENANT' and status = 'active'; alter table bench_ids add primary key (n); grant select on bench_ids to rapport_app"
+NIDS=$("${PSQL[@]}" -c "select count(*) from bench_ids")
+PGBENCH=""
+for c in 16 32; do
+  tps=$(PGOPTIONS="-c role=rapport_app" pgbench -h "$PG_HOST" -p "$PG_PORT" -U postgres -n -M prepared -c "$c" -j 2 -T 15 \
+    -D tenant="$TENANT" -D user="$LIAISON" -D n="$NIDS" -f bench/touchpoint_write.pgbench "$DB" 2>&1 |
+    awk '/latency average/ {lat = $4} /^tps/ {tps = $3} END {printf "%.0f tx/s, mean latency %.1f ms", tps, lat}' || true)
+  PGBENCH="$PGBENCH
+- pgbench, $c clients, 15 s: $tps"
+done
 PG=$("${PSQL[@]}" -c "select current_setting('server_version') || ', shared_buffers ' || current_setting('shared_buffers') || ', synchronous_commit ' || current_setting('synchronous_commit')")
 
 {
@@ -98,5 +111,22 @@ PG=$("${PSQL[@]}" -c "select current_setting('server_version') || ', shared_buff
   echo "- CPU seconds during the measured runs: server ${srv_cpu} s, PostgreSQL ${pg_cpu_s} s (of $(( $(nproc) * SECONDS_RUN * $(echo $CONCURRENCY | wc -w) )) s available; PostgreSQL counts every database on the server); 1-minute load average before: ${load_before}"
   echo
   echo "$TABLE"
+  echo
+  echo "PostgreSQL alone (\`bench/touchpoint_write.pgbench\`: the same transaction, prepared, as"
+  echo "the runtime role, a random stakeholder each time; no HTTP, no app, no token check):"
+  echo "$PGBENCH"
+  echo
+  echo "## What the profile showed (2026-11-29)"
+  echo
+  echo "The first runs reached about 1,000 writes/s with p99 near 80 ms. \`GET /api/v1/me\` (HTTP and"
+  echo "the token check alone) ran at about 7,300/s and PostgreSQL alone at about 4,000 tx/s, so"
+  echo "neither was the limit. Waits were mostly \`LWLock:WALWrite\`; dropping the hot-row foreign"
+  echo "keys (tenants, users) changed nothing. The cause was planning: the insert statement has"
+  echo "optional parts (\`\$n is null or exists (...)\`), PostgreSQL judged custom plans cheaper"
+  echo "than the generic one and re-planned the statement (about 1 ms) on every call. The write"
+  echo "transaction now sets \`plan_cache_mode = force_generic_plan\` (\`postgres::tenant_tx_generic_plans\`),"
+  echo "and every tenant transaction starts with one round trip instead of two, without a ping"
+  echo "before each pool checkout. The machine was shared with another build during some runs:"
+  echo "see the load average above."
 } > "$OUT"
 cat "$OUT"

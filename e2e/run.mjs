@@ -537,6 +537,13 @@ async function main() {
         await expectVisible(phone.locator('#touchpoints').getByText('In-person visit').first(), 'the visit in the touch-points section', phone);
         await expectVisible(phone.locator('#timeline').getByText('In-person visit').first(), 'the visit on the timeline', phone);
         await shot(phone, '12-phone-logged.png');
+        // The keyboard shortcut: "l" on a stakeholder's page opens the form for that person.
+        const here = pathOf(phone);
+        await act('press "l"', phone, () => phone.keyboard.press('l'));
+        await expectPath(phone, '/touchpoints/new', 'the "l" shortcut to open the log form');
+        if (!phone.url().includes(`stakeholder_id=${here.split('/').pop()}`)) {
+          fail(`expected the shortcut to keep the stakeholder, got ${phone.url()}`);
+        }
         if (interactions >= 5) fail(`logging a visit took ${interactions} interactions; the target is under 5`);
         console.log(`        (${interactions} interactions: open the form, type a name, choose the outcome, save)`);
       } finally {

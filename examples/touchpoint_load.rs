@@ -5,6 +5,9 @@
 //!
 //! cargo run --release --example touchpoint_load -- <base-url> <token> <ids-file> \
 //!     [concurrency=48] [seconds=30] [server-pid]
+//!
+//! With `LOAD_READ_ONLY=1` it sends `GET /api/v1/me` instead (HTTP and the token check
+//! alone), to see what the write itself costs.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -72,7 +75,12 @@ async fn main() -> anyhow::Result<()> {
         .pool_max_idle_per_host(concurrency)
         .timeout(Duration::from_secs(10))
         .build()?;
-    let url = format!("{}/api/v1/touchpoints", base.trim_end_matches('/'));
+    let read_only = std::env::var("LOAD_READ_ONLY").is_ok_and(|v| v == "1");
+    let url = if read_only {
+        format!("{}/api/v1/me", base.trim_end_matches('/'))
+    } else {
+        format!("{}/api/v1/touchpoints", base.trim_end_matches('/'))
+    };
     let errors = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let peak_rss = Arc::new(AtomicU64::new(0));
@@ -109,15 +117,20 @@ async fn main() -> anyhow::Result<()> {
                     "purpose": "Load test",
                 });
                 let t0 = Instant::now();
-                let result = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
-                    .json(&body)
-                    .send()
-                    .await;
+                let (request, expected) = if read_only {
+                    (client.get(&url), reqwest::StatusCode::OK)
+                } else {
+                    (
+                        client
+                            .post(&url)
+                            .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+                            .json(&body),
+                        reqwest::StatusCode::CREATED,
+                    )
+                };
+                let result = request.bearer_auth(&token).send().await;
                 let ok = match result {
-                    Ok(r) => r.status() == reqwest::StatusCode::CREATED && r.bytes().await.is_ok(),
+                    Ok(r) => r.status() == expected && r.bytes().await.is_ok(),
                     Err(_) => false,
                 };
                 latencies.push(t0.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);

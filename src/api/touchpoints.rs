@@ -18,7 +18,7 @@ use crate::domain::{
     MAX_GROUP, Outcome, TouchChannel, TouchpointDraft, idempotency_key, optional_date, optional_id,
 };
 use crate::error::{ApiResult, AppError};
-use crate::postgres::tenant_tx;
+use crate::postgres::{tenant_tx, tenant_tx_generic_plans};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -128,13 +128,29 @@ pub fn request_hash(canonical: &str) -> String {
     crate::auth::secret::hex(&crate::auth::secret::hash_secret(canonical))
 }
 
+/// The advisory-lock number of one user's idempotency key (64 bits of its hash).
+fn key_lock(tenant: crate::domain::TenantId, user: crate::domain::UserId, key: &str) -> i64 {
+    let hash =
+        crate::auth::secret::hash_secret(&format!("touchpoint-key\n{tenant}\n{user}\n{key}"));
+    let mut bytes = [0u8; 8];
+    for (b, h) in bytes.iter_mut().zip(hash.iter()) {
+        *b = *h;
+    }
+    i64::from_le_bytes(bytes)
+}
+
 /// Writes the submit; a replay answers as the first time did (201 with the same rows).
 pub async fn write(
     state: &AppState,
     user: &CurrentUser,
     new: &NewTouchpoints<'_>,
 ) -> Result<(Vec<TouchpointRow>, bool), AppError> {
-    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    // Requests with the same key queue behind one another (a lock on the key, taken with
+    // BEGIN), so the second sees what the first wrote, whichever stakeholder it names.
+    let lock = new
+        .idempotency_key
+        .map(|key| key_lock(user.tenant_id, user.user_id, key));
+    let mut tx = tenant_tx_generic_plans(&state.pools.app, user.tenant_id, lock).await?;
     let logged = db::touchpoints::log_with_follow_ups(&mut tx, &user.actor(), new)
         .await
         .map_err(|e| {

@@ -32,6 +32,7 @@ mod campaign;
 mod content;
 mod facility;
 mod feedback;
+mod follow_up;
 mod ids;
 mod influence;
 mod merge;
@@ -59,6 +60,7 @@ pub use feedback::{
     DEFAULT_TOPICS, FeedbackDraft, FeedbackInput, FeedbackStatus, FeedbackStep, FeedbackStepDraft,
     sentiment_label,
 };
+pub use follow_up::{CompleteDraft, FollowUpDraft, FollowUpInput, FollowUpStatus};
 pub use ids::{FacilityId, StakeholderId, TenantId, UserId};
 pub use influence::{InfluenceDraft, InfluenceInput, InfluenceKind, InfluenceSource};
 pub use merge::{merge_fields, name_similarity};
@@ -82,7 +84,6 @@ pub use text::{
     Email, NewPassword, Slug, clean_optional, clean_required, optional_date, optional_id,
 };
 pub use touchpoint::{
-    CompleteDraft, Direction, FollowUpDraft, FollowUpInput, FollowUpPlan, FollowUpStatus,
-    MAX_GROUP, Outcome, TouchChannel, TouchpointDraft, TouchpointInput, format_cents,
-    idempotency_key, join_date_time, parse_time,
+    Direction, FollowUpPlan, MAX_GROUP, Outcome, TouchChannel, TouchpointDraft, TouchpointInput,
+    format_cents, idempotency_key, join_date_time, parse_time,
 };

@@ -650,3 +650,54 @@ async fn the_openapi_document_lists_the_touchpoint_and_follow_up_routes() {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }
 }
+
+#[tokio::test]
+async fn concurrent_requests_with_one_key_and_different_bodies_write_one_row() {
+    let app = TestApp::spawn().await;
+    let c = caller(&app, "mercy", Role::Liaison).await;
+    let ids = people(&app, c.tenant, &["Okafor", "Lind", "Berg", "Novak"]).await;
+    let mut handles = Vec::new();
+    for id in ids {
+        let (client, url, token) = (
+            c.api.raw(),
+            app.url("/api/v1/touchpoints"),
+            c.api.token().to_string(),
+        );
+        handles.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", "shared")
+                .json(&json!({ "stakeholder_id": id }))
+                .send()
+                .await
+                .expect("POST")
+                .status()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for h in handles {
+        statuses.push(h.await.expect("join"));
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+            .count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.count(c.tenant, "select count(*) from touchpoints")
+            .await,
+        1
+    );
+}

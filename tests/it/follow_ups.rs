@@ -397,3 +397,75 @@ async fn another_workspaces_follow_ups_are_not_found() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_page_cancels_and_managers_pick_whose_follow_ups_they_see() {
+    let app = TestApp::spawn().await;
+    let liaison = app.signed_in("mercy", Role::Liaison).await;
+    let marketer = app.signed_in("mercy", Role::Marketer).await;
+    let [pat] = people(&app, liaison.tenant, &["Okafor"]).await[..] else {
+        panic!()
+    };
+    let p = pat.to_string();
+    liaison
+        .post(
+            "/follow-ups",
+            &[
+                ("stakeholder_id", &p),
+                ("due_on", "2099-02-01"),
+                ("note", "Drop off the brochure"),
+            ],
+        )
+        .await;
+    let id: Uuid = scalar(&app, liaison.tenant, "select id from follow_ups").await;
+    assert!(
+        !marketer
+            .text("/follow-ups")
+            .await
+            .contains("Drop off the brochure"),
+        "mine by default"
+    );
+    let theirs = marketer
+        .text(&format!("/follow-ups?owner={}", liaison.user))
+        .await;
+    assert!(theirs.contains("Drop off the brochure"));
+    assert!(
+        marketer
+            .text("/follow-ups?owner=all")
+            .await
+            .contains("Drop off the brochure")
+    );
+    // A liaison sees only their own, whatever the address asks for.
+    let other = app.signed_in("mercy", Role::Liaison).await;
+    assert!(
+        !other
+            .text(&format!("/follow-ups?owner={}", liaison.user))
+            .await
+            .contains("Drop off the brochure")
+    );
+    let r = liaison
+        .post(
+            &format!("/follow-ups/{id}/cancel"),
+            &[("back", "/follow-ups")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let status: String = scalar(&app, liaison.tenant, "select status from follow_ups").await;
+    assert_eq!(status, "cancelled");
+    let exec = app.signed_in("mercy", Role::Executive).await;
+    assert_eq!(
+        exec.post(&format!("/follow-ups/{id}/cancel"), &[])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        exec.post(
+            "/follow-ups",
+            &[("stakeholder_id", &p), ("due_on", "2099-02-01")]
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+}

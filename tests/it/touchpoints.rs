@@ -479,3 +479,33 @@ async fn the_shortcut_script_is_served_and_the_nav_shows_the_hint() {
         "executives do not log"
     );
 }
+
+#[tokio::test]
+async fn the_typeahead_chooses_a_single_match_and_stays_in_its_workspace() {
+    let app = TestApp::spawn().await;
+    let s = app.signed_in("mercy", Role::Liaison).await;
+    let hope = app.signed_in("hope", Role::Liaison).await;
+    people(&app, s.tenant, &["Okafor", "Lindqvist", "Lindgren"]).await;
+    let one = s.text("/touchpoints/who?q=Okafor").await;
+    assert!(
+        one.contains("Pat Okafor") && one.contains("checked"),
+        "a single match is chosen"
+    );
+    let two = s.text("/touchpoints/who?q=Lind").await;
+    assert!(
+        two.contains("Pat Lindqvist") && !two.contains("checked"),
+        "several: the user chooses"
+    );
+    assert!(
+        !hope
+            .text("/touchpoints/who?q=Okafor")
+            .await
+            .contains("Okafor")
+    );
+    assert!(
+        !hope
+            .text("/touchpoints/attendees?q=Okafor")
+            .await
+            .contains("Okafor")
+    );
+}
