@@ -94,6 +94,10 @@ pub async fn audience_ids(
 
 /// How many people the audience holds now.
 pub async fn audience_count(conn: &mut PgConnection, a: &Audience) -> sqlx::Result<i64> {
+    if a.live_segment.is_none() {
+        // The member list alone: counted from its own index.
+        return current_count(conn, a.campaign).await;
+    }
     let mut qb = QueryBuilder::new("select count(*) from stakeholders s where true");
     a.push(&mut qb);
     qb.build_query_scalar().fetch_one(conn).await
@@ -154,12 +158,18 @@ pub async fn list(
         .push(" and (select count(*) from message_variants w where w.tenant_id = va.tenant_id
                  and w.message_id = va.message_id and w.channel = va.channel) > 1
                order by km.position, km.title, va.channel) as variants
-         from stakeholders s left join taxonomy t on t.code = s.taxonomy_code");
+         from (select s.id from stakeholders s");
+    // The page's people are chosen first, so the columns above are worked out for them only
+    // (PostgreSQL computes a row's columns even for rows an OFFSET then skips).
     push_where(&mut qb);
     qb.push(" order by lower(s.last_name), lower(s.first_name), s.id limit ")
         .push_bind(page.per_page)
         .push(" offset ")
-        .push_bind(page.offset());
+        .push_bind(page.offset())
+        .push(
+            ") page join stakeholders s on s.id = page.id left join taxonomy t on t.code = s.taxonomy_code
+             order by lower(s.last_name), lower(s.first_name), s.id",
+        );
     let items = qb.build_query_as().fetch_all(&mut *conn).await?;
     Ok(super::Page {
         items,
@@ -349,7 +359,7 @@ impl CampaignStats {
 }
 
 /// Touch-points of one channel with one outcome ("unknown" when none was recorded).
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ChannelCount {
     pub channel: String,
     pub outcome: String,
@@ -359,30 +369,31 @@ pub struct ChannelCount {
 /// Reach, response and touches of a campaign; members are counted from `audience`.
 pub async fn stats(conn: &mut PgConnection, a: &Audience) -> sqlx::Result<CampaignStats> {
     let members = audience_count(conn, a).await?;
-    let (reached, responded): (i64, i64) = sqlx::query_as(
-        "select count(*), count(*) filter (where responded) from (
-           select t.stakeholder_id, bool_or(t.outcome in ('positive', 'neutral', 'negative')) as responded
-           from touchpoints t
-           join campaign_members m on m.tenant_id = t.tenant_id and m.campaign_id = t.campaign_id
-             and m.stakeholder_id = t.stakeholder_id and m.removed_at is null
-           where t.campaign_id = $1 group by t.stakeholder_id) x",
-    )
-    .bind(a.campaign)
-    .fetch_one(&mut *conn)
-    .await?;
-    let by_channel: Vec<ChannelCount> = sqlx::query_as(
-        "select channel, coalesce(outcome, 'unknown') as outcome, count(*) as count from touchpoints where campaign_id = $1
-         group by 1, 2 order by 1, 2",
-    )
-    .bind(a.campaign)
-    .fetch_all(&mut *conn)
-    .await?;
-    let touch_cost_cents: i64 = sqlx::query_scalar(
-        "select (coalesce(sum(cost), 0) * 100)::bigint from touchpoints where campaign_id = $1",
-    )
-    .bind(a.campaign)
-    .fetch_one(&mut *conn)
-    .await?;
+    // One read of the campaign's touch-points serves reach, response, cost and the
+    // channel-by-outcome table.
+    let (reached, responded, touch_cost_cents, by_channel): (i64, i64, i64, sqlx::types::Json<Vec<ChannelCount>>) =
+        sqlx::query_as(
+            "with t as materialized (
+               select stakeholder_id, channel, outcome, cost from touchpoints where campaign_id = $1
+             ), per as (
+               select stakeholder_id, bool_or(outcome in ('positive', 'neutral', 'negative')) as responded
+               from t group by stakeholder_id
+             ), r as (
+               select count(*) as reached, count(*) filter (where p.responded) as responded
+               from per p join campaign_members m on m.campaign_id = $1 and m.stakeholder_id = p.stakeholder_id
+                 and m.removed_at is null
+             )
+             select r.reached, r.responded,
+               (select (coalesce(sum(cost), 0) * 100)::bigint from t),
+               (select coalesce(json_agg(json_build_object('channel', channel, 'outcome', outcome, 'count', n)
+                                         order by channel, outcome), '[]'::json)
+                from (select channel, coalesce(outcome, 'unknown') as outcome, count(*) as n from t group by 1, 2) x)
+             from r",
+        )
+        .bind(a.campaign)
+        .fetch_one(&mut *conn)
+        .await?;
+    let by_channel = by_channel.0;
     Ok(CampaignStats {
         members,
         reached,

@@ -275,19 +275,31 @@ pub async fn preview(
     d: &SegmentDefinition,
     page: super::PageRequest,
 ) -> sqlx::Result<super::Page<AudienceRow>> {
-    let columns = audience_columns();
-    super::fetch_page(
-        conn,
-        &columns,
-        "stakeholders s left join taxonomy t on t.code = s.taxonomy_code",
-        |qb| {
-            qb.push(" where true");
-            push_conditions(qb, d);
-        },
-        "lower(s.last_name), lower(s.first_name), s.id",
-        page,
-    )
-    .await
+    let mut count = QueryBuilder::new("select count(*) from stakeholders s where true");
+    push_conditions(&mut count, d);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    // The page's people first, then their columns (the place is a subquery per person).
+    let mut qb = QueryBuilder::new(format!(
+        "select {} from (select s.id from stakeholders s where true",
+        audience_columns()
+    ));
+    push_conditions(&mut qb, d);
+    qb.push(" order by lower(s.last_name), lower(s.first_name), s.id limit ")
+        .push_bind(page.per_page)
+        .push(" offset ")
+        .push_bind(page.offset())
+        .push(
+            ") page join stakeholders s on s.id = page.id left join taxonomy t on t.code = s.taxonomy_code
+             order by lower(s.last_name), lower(s.first_name), s.id",
+        );
+    let items = qb.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(super::Page {
+        items,
+        total,
+        total_capped: false,
+        page: page.page,
+        per_page: page.per_page,
+    })
 }
 
 /// Names of the organizations, facilities, specialties and users a definition names, keyed
