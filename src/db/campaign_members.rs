@@ -140,9 +140,13 @@ pub async fn list(
                 .push(")");
         }
     };
-    let mut count = QueryBuilder::new("select count(*) from stakeholders s");
-    push_where(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    let total: i64 = if words.is_empty() {
+        audience_count(&mut *conn, a).await?
+    } else {
+        let mut count = QueryBuilder::new("select count(*) from stakeholders s");
+        push_where(&mut count);
+        count.build_query_scalar().fetch_one(&mut *conn).await?
+    };
     let mut qb = QueryBuilder::new(format!("select {}, ", audience_columns()));
     qb.push("exists(select 1 from campaign_members m where m.campaign_id = ")
         .push_bind(a.campaign)
