@@ -20,6 +20,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod imports;
 pub mod postgres;
 pub mod telemetry;
 pub mod web;

@@ -1,0 +1,57 @@
+//! Bytes to text the way real files need it: UTF-8 when the bytes are UTF-8 (a leading BOM
+//! dropped), Windows-1252 otherwise, so a stray byte from a spreadsheet never fails a row.
+
+/// Windows-1252 characters for bytes 0x80-0x9F (the rest of the upper half is Latin-1).
+const CP1252: [char; 32] = [
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}',
+    '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
+];
+
+/// Decodes one field: UTF-8 when valid, else Windows-1252.
+pub fn decode(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => bytes
+            .iter()
+            .map(|&b| match b {
+                0x80..=0x9F => CP1252[usize::from(b - 0x80)],
+                _ => char::from(b),
+            })
+            .collect(),
+    }
+}
+
+/// Trims a field and drops a UTF-8 byte-order mark in front of it (the first field of a
+/// file saved by a spreadsheet carries one).
+pub fn clean(field: &str) -> &str {
+    field.trim_start_matches('\u{feff}').trim()
+}
+
+/// Whether a value is one of the placeholders real files use for "nothing".
+pub fn is_blank(field: &str) -> bool {
+    let f = clean(field);
+    f.is_empty()
+        || f.eq_ignore_ascii_case("null")
+        || f.eq_ignore_ascii_case("<unavail>")
+        || f == "NA"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_stays_utf8_and_other_bytes_are_windows_1252() {
+        assert_eq!(decode("Muñoz".as_bytes()), "Muñoz");
+        assert_eq!(decode(b"Mu\xf1oz \x93quoted\x94 \x80"), "Muñoz “quoted” €");
+    }
+
+    #[test]
+    fn boms_spaces_and_placeholders_are_nothing() {
+        assert_eq!(clean("\u{feff}from_npi "), "from_npi");
+        for blank in ["", "  ", "NULL", "null", "<UNAVAIL>", "NA"] {
+            assert!(is_blank(blank), "{blank:?}");
+        }
+        assert!(!is_blank("0"));
+    }
+}
