@@ -3,6 +3,7 @@
 //! they stream records from any `Read` and report every bad row with its line and column,
 //! and never load a whole file into memory. Writing what they read belongs to the import jobs.
 
+pub mod nppes;
 pub mod referrals;
 pub mod text;
 
