@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/segments", get(list).post(create))
         .route("/segments/new", get(new))
         .route("/segments/preview", get(preview))
+        .route("/segments/organizations", get(organizations))
         .route("/segments/{id}", get(show).post(update))
         .route("/segments/{id}/delete", post(delete))
 }
@@ -70,16 +71,30 @@ async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<Lis
 /// The menus the form offers.
 struct Choices {
     specialties: Vec<Specialty>,
+    /// The organizations the segment names (others are found by the search).
     organizations: Vec<(Uuid, String)>,
     facilities: Vec<(Uuid, String)>,
     users: Vec<(Uuid, String)>,
     tags: Vec<String>,
 }
 
-async fn choices(tx: &mut sqlx::PgConnection) -> AppResult<Choices> {
+async fn choices(tx: &mut sqlx::PgConnection, form: &SegmentDraft) -> AppResult<Choices> {
+    let chosen: Vec<Uuid> = form
+        .organization_ids
+        .iter()
+        .filter_map(|v| v.trim().parse().ok())
+        .collect();
+    let organizations = if chosen.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as("select id, name from organizations where id = any($1) order by lower(name)")
+            .bind(&chosen)
+            .fetch_all(&mut *tx)
+            .await?
+    };
     Ok(Choices {
         specialties: db::taxonomy::used(tx).await?,
-        organizations: db::organizations::choices(tx).await?,
+        organizations,
         facilities: db::facilities::choices(tx).await?,
         users: db::assignments::users(tx).await?,
         tags: db::stakeholders::tags(tx).await?,
@@ -204,7 +219,7 @@ async fn form_page(
     campaigns: i64,
 ) -> AppResult<FormPage> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let choices = choices(&mut tx).await?;
+    let choices = choices(&mut tx, &form).await?;
     let preview = preview_of(&mut tx, &form)
         .await?
         .render()
@@ -362,4 +377,42 @@ async fn delete(
             redirect_with_flash(&state, &user, "/segments", "Segment deleted.").await
         }
     }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct OrgQuery {
+    org_q: Option<String>,
+}
+
+/// Up to ten organizations matching the search, as checkboxes for the segment form.
+#[derive(Template, WebTemplate)]
+#[template(path = "segments/_orgs.html")]
+struct OrgsPart {
+    orgs: Vec<(Uuid, String, Option<String>)>,
+    searched: bool,
+}
+
+async fn organizations(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<OrgQuery>,
+) -> AppResult<OrgsPart> {
+    let text = q.org_q.unwrap_or_default();
+    let filter = db::organizations::OrganizationFilter {
+        q: Some(text.trim().chars().take(100).collect::<String>()).filter(|t| !t.is_empty()),
+        kind: None,
+        archived: Some(false),
+    };
+    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    let page =
+        db::organizations::list(&mut tx, &filter, PageRequest::new(Some(1), Some(10))).await?;
+    tx.commit().await?;
+    Ok(OrgsPart {
+        orgs: page
+            .items
+            .into_iter()
+            .map(|o| (o.id, o.name, o.city))
+            .collect(),
+        searched: filter.q.is_some(),
+    })
 }

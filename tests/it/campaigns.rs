@@ -326,3 +326,55 @@ async fn another_workspaces_campaign_pages_are_not_found() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_segment_form_finds_organizations_by_search_and_shows_the_chosen_ones() {
+    let app = TestApp::spawn().await;
+    let m = app.signed_in("mercy", Role::Marketer).await;
+    let r = m
+        .post(
+            "/organizations",
+            &[
+                ("name", "Westside Cardiology"),
+                ("kind", "practice"),
+                ("city", "Beaverton"),
+            ],
+        )
+        .await;
+    let org = id_in(&location(&r));
+    let o = app.signed_in("other", Role::Admin).await;
+    o.post(
+        "/organizations",
+        &[("name", "Westside Imaging"), ("kind", "practice")],
+    )
+    .await;
+    let found = m.text("/segments/organizations?org_q=westside").await;
+    assert!(
+        found.contains("Westside Cardiology") && found.contains("Beaverton"),
+        "{found}"
+    );
+    assert!(
+        !found.contains("Westside Imaging"),
+        "another workspace's organization"
+    );
+    assert!(
+        m.text("/segments/organizations?org_q=zzz")
+            .await
+            .contains("No organization matches")
+    );
+    let r = m
+        .post(
+            "/segments",
+            &[
+                ("name", "At Westside"),
+                ("organization_ids", org.to_string().as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let form = m.text(&location(&r)).await;
+    assert!(
+        form.contains("Westside Cardiology") && form.contains("checked"),
+        "the chosen organization stays ticked"
+    );
+}
