@@ -16,7 +16,7 @@ use crate::db::campaign_members::{CampaignStats, MemberRow, VariantStats};
 use crate::db::campaign_money::{CampaignFeedback, KpiView};
 use crate::db::campaigns::{CampaignFilter, CampaignRow, StatusRefusal};
 use crate::db::{self, PageRequest};
-use crate::domain::{CampaignChannel, CampaignDraft, CampaignStatus, Money, Npi};
+use crate::domain::{CampaignChannel, CampaignDraft, CampaignStatus, Money};
 use crate::error::{ApiResult, AppError, on_constraints};
 use crate::postgres::tenant_tx;
 
@@ -349,29 +349,9 @@ pub async fn add_members(
     let c = db::campaigns::find(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let (found, unknown) = db::stakeholders::resolve_npis(&mut tx, &change.npis).await?;
     let mut ids = change.stakeholder_ids.clone();
-    let mut unknown = Vec::new();
-    let mut npis = Vec::new();
-    for raw in &change.npis {
-        match Npi::parse(raw) {
-            Ok(n) => npis.push(n.as_str().to_string()),
-            Err(_) => unknown.push(raw.clone()),
-        }
-    }
-    if !npis.is_empty() {
-        let found: Vec<(Uuid, String)> = sqlx::query_as(
-            "select id, npi from stakeholders where npi = any($1) and status = 'active'",
-        )
-        .bind(&npis)
-        .fetch_all(&mut *tx)
-        .await?;
-        for n in npis {
-            match found.iter().find(|(_, f)| *f == n) {
-                Some((sid, _)) => ids.push(*sid),
-                None => unknown.push(n),
-            }
-        }
-    }
+    ids.extend(found);
     ids.sort();
     ids.dedup();
     let changed = db::campaign_members::add_audited(

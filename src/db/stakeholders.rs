@@ -748,3 +748,36 @@ pub async fn pick(conn: &mut PgConnection, q: &str, limit: i64) -> sqlx::Result<
         })
         .collect())
 }
+
+/// Active stakeholders by NPI, for lists people paste. Returns the ids found, and what was
+/// not a valid NPI or matched nobody active (as typed).
+pub async fn resolve_npis(
+    conn: &mut PgConnection,
+    raw: &[String],
+) -> sqlx::Result<(Vec<uuid::Uuid>, Vec<String>)> {
+    let mut unknown = Vec::new();
+    let mut npis = Vec::new();
+    for r in raw.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+        match crate::domain::Npi::parse(r) {
+            Ok(n) => npis.push(n.as_str().to_string()),
+            Err(_) => unknown.push(r.to_string()),
+        }
+    }
+    if npis.is_empty() {
+        return Ok((Vec::new(), unknown));
+    }
+    let found: Vec<(uuid::Uuid, String)> = sqlx::query_as(
+        "select id, npi from stakeholders where npi = any($1) and status = 'active'",
+    )
+    .bind(&npis)
+    .fetch_all(conn)
+    .await?;
+    let mut ids = Vec::new();
+    for n in npis {
+        match found.iter().find(|(_, f)| *f == n) {
+            Some((id, _)) => ids.push(*id),
+            None => unknown.push(n),
+        }
+    }
+    Ok((ids, unknown))
+}

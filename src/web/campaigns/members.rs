@@ -13,7 +13,6 @@ use crate::auth::CurrentUser;
 use crate::db::campaign_members::MemberRow;
 use crate::db::campaigns::CampaignRow;
 use crate::db::{self, PageRequest};
-use crate::domain::Npi;
 use crate::error::{AppError, AppResult};
 use crate::postgres::tenant_tx;
 use crate::web::pager::query_base;
@@ -86,32 +85,13 @@ async fn named_people(
         .chain(p.all("id"))
         .filter_map(|v| v.trim().parse().ok())
         .collect();
-    let mut unknown = Vec::new();
-    let mut npis = Vec::new();
-    for raw in p
+    let pasted: Vec<String> = p
         .list("npis")
         .iter()
         .flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
-    {
-        match Npi::parse(&raw) {
-            Ok(n) => npis.push(n.as_str().to_string()),
-            Err(_) => unknown.push(raw),
-        }
-    }
-    if !npis.is_empty() {
-        let found: Vec<(Uuid, String)> = sqlx::query_as(
-            "select id, npi from stakeholders where npi = any($1) and status = 'active'",
-        )
-        .bind(&npis)
-        .fetch_all(&mut *tx)
-        .await?;
-        for n in &npis {
-            match found.iter().find(|(_, f)| f == n) {
-                Some((id, _)) => ids.push(*id),
-                None => unknown.push(n.clone()),
-            }
-        }
-    }
+        .collect();
+    let (found, unknown) = db::stakeholders::resolve_npis(tx, &pasted).await?;
+    ids.extend(found);
     ids.sort();
     ids.dedup();
     Ok((ids, unknown))
