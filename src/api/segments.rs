@@ -41,10 +41,15 @@ pub struct Segment {
     pub updated_at: DateTime<Utc>,
 }
 
-async fn view(tx: &mut sqlx::PgConnection, s: SegmentRecord) -> ApiResult<Segment> {
+/// The API view of a segment whose summary is already worked out.
+async fn view(
+    tx: &mut sqlx::PgConnection,
+    s: SegmentRecord,
+    summary: String,
+) -> ApiResult<Segment> {
     let d = s.definition.0;
     Ok(Segment {
-        summary: db::segments::summary(tx, &d).await?,
+        summary,
         count: db::segments::count(tx, &d).await?,
         id: s.id,
         name: s.name,
@@ -60,7 +65,8 @@ async fn fetch(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<Segm
     let s = db::segments::find(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let v = view(&mut tx, s).await?;
+    let summary = db::segments::summary(&mut tx, &s.definition.0).await?;
+    let v = view(&mut tx, s, summary).await?;
     tx.commit().await?;
     Ok(v)
 }
@@ -73,9 +79,12 @@ pub async fn list(
     ApiUser(user): ApiUser,
 ) -> ApiResult<axum::Json<Vec<Segment>>> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    let segments = db::segments::list(&mut tx).await?;
+    let defs: Vec<_> = segments.iter().map(|s| &s.definition.0).collect();
+    let summaries = db::segments::summaries(&mut tx, &defs).await?;
     let mut out = Vec::new();
-    for s in db::segments::list(&mut tx).await? {
-        out.push(view(&mut tx, s).await?);
+    for (s, summary) in segments.into_iter().zip(summaries) {
+        out.push(view(&mut tx, s, summary).await?);
     }
     tx.commit().await?;
     Ok(axum::Json(out))

@@ -302,56 +302,85 @@ pub async fn preview(
     })
 }
 
-/// Names of the organizations, facilities, specialties and users a definition names, keyed
-/// by (kind, id or code), for [`SegmentDefinition::summary`].
+/// Names of the organizations, facilities, specialties and users the definitions name,
+/// keyed by (kind, id or code), for [`SegmentDefinition::summary`]: one query per kind for
+/// all of them.
 pub async fn names(
     conn: &mut PgConnection,
-    d: &SegmentDefinition,
+    defs: &[&SegmentDefinition],
 ) -> sqlx::Result<HashMap<(String, String), String>> {
     let mut out = HashMap::new();
-    let mut put = |kind: &str, rows: Vec<(String, String)>| {
+    let ids = |pick: fn(&SegmentDefinition) -> &Vec<Uuid>| -> Vec<Uuid> {
+        defs.iter().flat_map(|d| pick(d).iter().copied()).collect()
+    };
+    let lookups: [(&str, &str, Vec<String>); 4] = [
+        (
+            "organization",
+            "select id::text, name from organizations where id = any($1::uuid[])",
+            ids(|d| &d.organization_ids)
+                .iter()
+                .map(Uuid::to_string)
+                .collect(),
+        ),
+        (
+            "facility",
+            "select id::text, name from facilities where id = any($1::uuid[])",
+            ids(|d| &d.facility_ids)
+                .iter()
+                .map(Uuid::to_string)
+                .collect(),
+        ),
+        (
+            "user",
+            "select id::text, name from users where id = any($1::uuid[])",
+            ids(|d| &d.manager_ids)
+                .iter()
+                .map(Uuid::to_string)
+                .collect(),
+        ),
+        (
+            "taxonomy",
+            "select code, display_name from taxonomy where code = any($1)",
+            defs.iter()
+                .flat_map(|d| d.taxonomy_codes.iter().cloned())
+                .collect(),
+        ),
+    ];
+    for (kind, sql, keys) in lookups {
+        if keys.is_empty() {
+            continue;
+        }
+        let rows: Vec<(String, String)> = sqlx::query_as(sql)
+            .bind(&keys)
+            .fetch_all(&mut *conn)
+            .await?;
         for (k, v) in rows {
             out.insert((kind.to_string(), k), v);
         }
-    };
-    if !d.organization_ids.is_empty() {
-        let rows = sqlx::query_as("select id::text, name from organizations where id = any($1)")
-            .bind(&d.organization_ids)
-            .fetch_all(&mut *conn)
-            .await?;
-        put("organization", rows);
-    }
-    if !d.facility_ids.is_empty() {
-        let rows = sqlx::query_as("select id::text, name from facilities where id = any($1)")
-            .bind(&d.facility_ids)
-            .fetch_all(&mut *conn)
-            .await?;
-        put("facility", rows);
-    }
-    if !d.manager_ids.is_empty() {
-        let rows = sqlx::query_as("select id::text, name from users where id = any($1)")
-            .bind(&d.manager_ids)
-            .fetch_all(&mut *conn)
-            .await?;
-        put("user", rows);
-    }
-    if !d.taxonomy_codes.is_empty() {
-        let rows = sqlx::query_as("select code, display_name from taxonomy where code = any($1)")
-            .bind(&d.taxonomy_codes)
-            .fetch_all(&mut *conn)
-            .await?;
-        put("taxonomy", rows);
     }
     Ok(out)
 }
 
+/// The definitions in words, in order, with names looked up once for all of them.
+pub async fn summaries(
+    conn: &mut PgConnection,
+    defs: &[&SegmentDefinition],
+) -> sqlx::Result<Vec<String>> {
+    let names = names(conn, defs).await?;
+    Ok(defs
+        .iter()
+        .map(|d| {
+            d.summary(&|kind, v| {
+                names
+                    .get(&(kind.to_string(), v.to_string()))
+                    .cloned()
+                    .unwrap_or_else(|| format!("(removed {kind})"))
+            })
+        })
+        .collect())
+}
+
 /// The definition in words, with names looked up.
 pub async fn summary(conn: &mut PgConnection, d: &SegmentDefinition) -> sqlx::Result<String> {
-    let names = names(conn, d).await?;
-    Ok(d.summary(&|kind, v| {
-        names
-            .get(&(kind.to_string(), v.to_string()))
-            .cloned()
-            .unwrap_or_else(|| format!("(removed {kind})"))
-    }))
+    Ok(summaries(conn, &[d]).await?.pop().unwrap_or_default())
 }

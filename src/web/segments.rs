@@ -49,11 +49,14 @@ struct ListPage {
 
 async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<ListPage> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    let segments = db::segments::list(&mut tx).await?;
+    let defs: Vec<_> = segments.iter().map(|s| &s.definition.0).collect();
+    let summaries = db::segments::summaries(&mut tx, &defs).await?;
     let mut items = Vec::new();
-    for s in db::segments::list(&mut tx).await? {
+    for (s, summary) in segments.into_iter().zip(summaries) {
         items.push(SegmentItem {
-            summary: db::segments::summary(&mut tx, &s.definition.0).await?,
             count: db::segments::count(&mut tx, &s.definition.0).await?,
+            summary,
             id: s.id,
             name: s.name,
             description: s.description,
