@@ -8,14 +8,12 @@ use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{SessionCookie, password::Hasher};
@@ -29,6 +27,8 @@ pub struct AppState {
     pub pools: Pools,
     pub config: Arc<Config>,
     pub hasher: Hasher,
+    /// Wakes this process's import workers when a job is queued.
+    pub jobs: crate::jobs::Wakeup,
 }
 
 impl AppState {
@@ -37,6 +37,7 @@ impl AppState {
             pools,
             config: Arc::new(config),
             hasher: Hasher::new(),
+            jobs: crate::jobs::Wakeup::default(),
         }
     }
 
@@ -51,6 +52,59 @@ impl AppState {
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// A request taking longer than this is answered with 503.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// File uploads (import jobs) may take this long: a 2 GB file over a slow line.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
+
+/// The routes that take a whole file as their body.
+fn is_upload(request: &Request) -> bool {
+    request.method() == axum::http::Method::POST
+        && matches!(request.uri().path(), "/admin/imports" | "/api/v1/imports")
+}
+
+/// Body size and time limits: small and short for forms and JSON, large and long for file
+/// uploads. A body over the limit is refused before it is read when its length is declared,
+/// and cut off where it passes the limit when it is not.
+async fn limits(request: Request, next: Next) -> Response {
+    let upload = is_upload(&request);
+    let (limit, timeout) = if upload {
+        (
+            crate::domain::MAX_FILE_BYTES as usize + BODY_LIMIT,
+            UPLOAD_TIMEOUT,
+        )
+    } else {
+        (BODY_LIMIT, REQUEST_TIMEOUT)
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        let message = if upload {
+            format!(
+                "Files up to {} GB can be uploaded. Import a larger file with the command line (rapport import), which reads it from disk.",
+                crate::domain::MAX_FILE_BYTES >> 30
+            )
+        } else {
+            "The request is larger than Rapport accepts.".to_string()
+        };
+        let error = crate::error::AppError::TooLarge(message);
+        return if request.uri().path().starts_with("/api/") {
+            crate::error::ApiError(error).into_response()
+        } else {
+            error.into_response()
+        };
+    }
+    let request = request.map(|body| Body::new(http_body_util::Limited::new(body, limit)));
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "This took too long",
+            "Rapport stopped waiting for this request. Try again in a moment.",
+        ),
+    }
+}
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -105,13 +159,9 @@ pub fn build(state: AppState) -> anyhow::Result<Router> {
                 )
             },
         ))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
-        ))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(state, security_headers))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+        .layer(middleware::from_fn(limits));
     Ok(router.layer(layers.layer(csrf.with_rejection_response(csrf_rejected))))
 }
 

@@ -19,6 +19,8 @@ pub struct Config {
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub db_max_connections: u32,
+    /// Import workers this process runs (0: this process runs none, another one does).
+    pub import_workers: usize,
     pub log_json: bool,
     /// Create the demo workspace on start: `Some(true)` always, `Some(false)` never,
     /// `None` only with the embedded default when no workspace exists yet.
@@ -90,6 +92,7 @@ impl Config {
         let idle = number(&get, "RAPPORT_SESSION_IDLE_MINUTES", 15, 1, 24 * 60)?;
         let absolute = number(&get, "RAPPORT_SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 30)?;
         let db_max_connections = number(&get, "RAPPORT_DB_MAX_CONNECTIONS", 16, 1, 500)? as u32;
+        let import_workers = number(&get, "RAPPORT_IMPORT_WORKERS", 1, 0, 16)? as usize;
         let log_json = match get("RAPPORT_LOG_FORMAT").as_deref() {
             None | Some("pretty") => false,
             Some("json") => true,
@@ -120,6 +123,7 @@ impl Config {
             session_idle: Duration::from_secs(idle * 60),
             session_absolute: Duration::from_secs(absolute * 3600),
             db_max_connections,
+            import_workers,
             log_json,
             demo,
         })

@@ -27,6 +27,8 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooManyRequests(String),
+    #[error("{0}")]
+    TooLarge(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -59,6 +61,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -86,6 +89,7 @@ impl AppError {
             AppError::BadRequest(m) => ("Bad request", m.clone()),
             AppError::Conflict(m) => ("Conflict", m.clone()),
             AppError::TooManyRequests(m) => ("Too many requests", m.clone()),
+            AppError::TooLarge(m) => ("Too large", m.clone()),
             AppError::Internal(_) => (
                 "Something went wrong",
                 "The error has been logged. Try again in a moment.".into(),

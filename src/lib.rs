@@ -9,6 +9,8 @@
 //!   `CurrentUser` extractor; [`web`] renders pages (askama + htmx); [`api`] serves `/api/v1`
 //!   with an OpenAPI document.
 //! - [`app`] assembles routes and layers; [`error`] turns failures into pages or problem+json.
+//! - [`imports`] reads provider and referral files as they really arrive; [`jobs`] runs
+//!   imports in the background on a PostgreSQL queue and writes them set-based.
 //! - [`demo`] creates the demo workspace; [`cli`] is the command line the binary runs.
 
 pub mod api;
@@ -21,6 +23,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod imports;
+pub mod jobs;
 pub mod postgres;
 pub mod telemetry;
 pub mod web;

@@ -8,6 +8,7 @@ mod extract;
 mod facilities;
 mod feedback;
 pub mod follow_ups;
+mod imports;
 mod organizations;
 mod relationships;
 mod segments;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(surveys::router())
         .merge(touchpoints::router())
         .merge(follow_ups::router())
+        .merge(imports::router())
         .fallback(|| async { crate::error::ApiError(crate::error::AppError::NotFound) })
 }
 
@@ -80,13 +82,14 @@ pub fn router() -> Router<AppState> {
           surveys::results, surveys::recipients, surveys::revoke, surveys::reissue,
           touchpoints::list, touchpoints::create, touchpoints::batch, touchpoints::show, touchpoints::update,
           touchpoints::delete, follow_ups::list, follow_ups::create, follow_ups::show, follow_ups::complete,
-          follow_ups::cancel),
+          follow_ups::cancel,
+          imports::create, imports::list, imports::show, imports::errors, imports::changes, imports::cancel),
     components(schemas(Me, crate::error::Problem, Role)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "account"), (name = "facilities"), (name = "users"), (name = "stakeholders"), (name = "organizations"),
           (name = "affiliations"), (name = "assignments"), (name = "stages"), (name = "influence"), (name = "feedback"),
-          (name = "touchpoints"), (name = "follow-ups"), (name = "campaigns"), (name = "surveys"))
+          (name = "touchpoints"), (name = "follow-ups"), (name = "campaigns"), (name = "surveys"), (name = "imports"))
 )]
 pub struct ApiDoc;
 

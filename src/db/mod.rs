@@ -13,6 +13,7 @@ pub mod content;
 pub mod facilities;
 pub mod feedback;
 pub mod follow_ups;
+pub mod imports;
 pub mod influence;
 pub mod merge;
 pub mod messages;

@@ -34,6 +34,7 @@ mod facility;
 mod feedback;
 mod follow_up;
 mod ids;
+mod import;
 mod influence;
 mod merge;
 mod message;
@@ -62,6 +63,10 @@ pub use feedback::{
 };
 pub use follow_up::{CompleteDraft, FollowUpDraft, FollowUpInput, FollowUpStatus};
 pub use ids::{FacilityId, StakeholderId, TenantId, UserId};
+pub use import::{
+    IMPORTABLE, ImportKind, ImportOptions, ImportOptionsDraft, ImportStatus, MAX_ATTEMPTS,
+    MAX_FILE_BYTES, kind_for_taxonomy,
+};
 pub use influence::{InfluenceDraft, InfluenceInput, InfluenceKind, InfluenceSource};
 pub use merge::{merge_fields, name_similarity};
 pub use message::{

@@ -3,8 +3,10 @@
 //! they stream records from any `Read` and report every bad row with its line and column,
 //! and never load a whole file into memory. Writing what they read belongs to the import jobs.
 
+pub mod fhir;
 pub mod nppes;
 pub mod referrals;
+pub mod stakeholders;
 pub mod text;
 
 /// What is wrong with one row: its line in the file (1-based, counting the header), the

@@ -185,6 +185,11 @@ pub fn open<R: Read>(input: R) -> Result<NppesReader<R>, String> {
 }
 
 impl<R: Read> NppesReader<R> {
+    /// The line of the row last read (1-based, the header is line 1).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
     fn provider(&self, record: &csv::ByteRecord) -> Result<Provider, RowError> {
         let line = self.line;
         let c = &self.columns;
@@ -294,7 +299,7 @@ impl<R: Read> Iterator for NppesReader<R> {
                 }
             }
             self.line += 1;
-            if record.iter().all(|f| clean(&decode(f)).is_empty()) {
+            if record.iter().all(super::text::blank_bytes) {
                 continue;
             }
             return Some(self.provider(&record));

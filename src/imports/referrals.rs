@@ -234,6 +234,16 @@ impl<R: Read> ReferralReader<R> {
         self.layout
     }
 
+    /// Whether rows carry their own period (else the import must be told which it is).
+    pub fn has_period(&self) -> bool {
+        self.columns.period.is_some()
+    }
+
+    /// The line of the row last read (1-based).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
     fn row(&self, record: &csv::ByteRecord) -> Result<Referral, RowError> {
         let c = &self.columns;
         let line = self.line;
@@ -344,7 +354,7 @@ impl<R: Read> Iterator for ReferralReader<R> {
                 }
             };
             self.line += 1;
-            if record.iter().all(|f| clean(&decode(f)).is_empty()) {
+            if record.iter().all(super::text::blank_bytes) {
                 continue;
             }
             return Some(self.row(&record));

@@ -27,6 +27,44 @@ pub fn clean(field: &str) -> &str {
     field.trim_start_matches('\u{feff}').trim()
 }
 
+/// Registry text in capitals ("DAVID O'BRIEN-SMITH") as people write it ("David
+/// O'Brien-Smith"); text that already has lower-case letters is left as typed.
+pub fn tidy_case(text: &str) -> String {
+    if text.chars().any(char::is_lowercase) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut start = true;
+    for c in text.chars() {
+        if c.is_alphabetic() {
+            if start {
+                out.push(c);
+            } else {
+                out.extend(c.to_lowercase());
+            }
+            start = false;
+        } else if c.is_numeric() {
+            out.push(c);
+            start = false;
+        } else {
+            out.push(c);
+            // A letter after an apostrophe starts a word only in names like O'Brien.
+            start = !(c == '\'' && out.chars().rev().nth(2).is_some_and(char::is_alphabetic));
+        }
+    }
+    out
+}
+
+/// Whether a raw field holds nothing but white space (or a byte-order mark), without
+/// decoding it: the cheap test for a blank line of a 330-column file.
+pub fn blank_bytes(field: &[u8]) -> bool {
+    field
+        .strip_prefix(b"\xef\xbb\xbf")
+        .unwrap_or(field)
+        .iter()
+        .all(u8::is_ascii_whitespace)
+}
+
 /// Whether a value is one of the placeholders real files use for "nothing".
 pub fn is_blank(field: &str) -> bool {
     let f = clean(field);
@@ -53,5 +91,20 @@ mod tests {
             assert!(is_blank(blank), "{blank:?}");
         }
         assert!(!is_blank("0"));
+    }
+
+    #[test]
+    fn capitals_become_names_as_people_write_them() {
+        assert_eq!(tidy_case("DAVID O'BRIEN-SMITH"), "David O'Brien-Smith");
+        assert_eq!(
+            tidy_case("ST. MARY'S HOSPITAL, INC"),
+            "St. Mary's Hospital, Inc"
+        );
+        assert_eq!(tidy_case("JOSÉ ÁLVAREZ"), "José Álvarez");
+        assert_eq!(tidy_case("McDonald"), "McDonald");
+        assert_eq!(
+            tidy_case("123 MAIN ST, 2ND FLOOR"),
+            "123 Main St, 2nd Floor"
+        );
     }
 }

@@ -83,7 +83,7 @@ impl Layout {
                     link("users", "Users", "/admin/users", false),
                     link("cadence", "Contact cadence", "/admin/cadence", false),
                     link("topics", "Feedback topics", "/admin/topics", false),
-                    link("imports", "Imports", "/admin/imports", true),
+                    link("imports", "Imports", "/admin/imports", false),
                     link("audit", "Audit log", "/admin/audit", false),
                 ],
             });

@@ -14,6 +14,7 @@ mod feedback;
 mod follow_ups;
 mod health;
 mod home;
+mod imports;
 mod layout;
 mod login;
 mod merge;
@@ -64,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(account::router())
         .merge(audit::router())
+        .merge(imports::router())
         .merge(soon::router())
 }
 

@@ -31,12 +31,6 @@ const AREAS: &[Area] = &[
         title: "Referrals",
         will_do: "Referral trends per physician, organization and facility; leakage and decline alerts; campaign attribution against a comparison group.",
     },
-    Area {
-        key: "imports",
-        path: "/admin/imports",
-        title: "Imports",
-        will_do: "NPPES, FHIR and referral files imported in the background with a progress bar and a per-row error report.",
-    },
 ];
 
 pub fn router() -> Router<AppState> {

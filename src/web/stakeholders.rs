@@ -198,7 +198,7 @@ async fn list(
 const EXPORT_LIMIT: i64 = 100_000;
 
 /// Spreadsheet programs run cells that start with these as formulas: neutralise them.
-fn csv_cell(s: &str) -> String {
+pub(super) fn csv_cell(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

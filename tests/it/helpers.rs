@@ -160,6 +160,11 @@ impl TestApp {
         let mut config = Config::from_lookup(|_| None).expect("default config");
         tweak(&mut config);
         let state = AppState::new(pools.clone(), config);
+        rapport::jobs::spawn_workers(
+            pools.app.clone(),
+            state.jobs.clone(),
+            state.config.import_workers,
+        );
         let router = app::build(state.clone()).expect("build the app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -12,6 +12,7 @@ mod embedded;
 mod facilities;
 mod follow_ups;
 mod helpers;
+mod imports;
 mod merge;
 mod organizations;
 mod relationships;

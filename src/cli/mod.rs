@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod import;
+
 use crate::app::{self, AppState};
 use crate::auth::password::Hasher;
 use crate::config::Config;
@@ -48,6 +50,8 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Import files into a workspace and wait for the result (exits non-zero on failure).
+    Import(import::ImportArgs),
     /// Add generated stakeholders to a workspace (for benchmarks and load tests).
     Generate {
         /// Workspace slug; created if missing.
@@ -158,6 +162,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Command::Tenant { action } => tenant(&database, action).await,
             Command::User { action } => user(&database, action).await,
             Command::Token { action } => token(&database, action).await,
+            Command::Import(args) => import::run(&database, args).await,
             Command::Generate {
                 tenant,
                 stakeholders,
@@ -183,6 +188,7 @@ async fn serve(database: &Database, config: Config) -> anyhow::Result<()> {
     if create_demo {
         demo::ensure(&pools, &state.hasher).await?;
     }
+    crate::jobs::spawn_workers(pools.app.clone(), state.jobs.clone(), config.import_workers);
     let router = app::build(state)?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
