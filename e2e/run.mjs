@@ -7,7 +7,8 @@
 // and create stakeholders -> log feedback -> move a stage -> merge duplicates
 // -> sign out -> a liaison on a 375px phone logs a visit in under 5 interactions
 // -> a marketer plans and launches a campaign with a segment and two variants
-// -> a survey is answered once through its private link.
+// -> a survey is answered once through its private link
+// -> an admin uploads an NPPES file and its progress bar reaches done.
 //
 // Usage:  RAPPORT_BIN=/path/to/rapport node run.mjs     (or: npm test)
 // Env:    RAPPORT_BIN  (required) path to the built binary
@@ -643,6 +644,37 @@ async function main() {
         await expectVisible(m.getByText(/1 of \d+ links answered/), 'one response in the results', m);
       } finally {
         await m.close();
+      }
+    });
+
+    await step('15. an admin uploads an NPPES file and the progress bar reaches done', async () => {
+      const a = await context.newPage();
+      try {
+        await a.setViewportSize(DESKTOP);
+        await act('sign in as the demo admin', a, async () => {
+          await a.goto('/login');
+          await a.getByLabel(labelName('Workspace')).fill(DEMO.workspace);
+          await a.getByLabel(labelName('Email')).fill(DEMO.email);
+          await a.getByLabel(labelName('Password')).fill(DEMO.password);
+          await a.getByRole('button', { name: 'Sign in', exact: true }).click();
+        });
+        await act('open a new import', a, () => a.goto('/admin/imports/new'));
+        await act('choose the registry file and upload it', a, async () => {
+          await a.getByLabel('NPPES provider registry').check();
+          await a.getByLabel('States').fill('TX, NY, FL');
+          await a.setInputFiles('input[type=file]', path.join(HERE, '..', 'tests', 'fixtures', 'nppes_2019_head19.csv'));
+          await a.getByRole('button', { name: 'Upload and import' }).click();
+        });
+        await expectVisible(a.getByRole('heading', { level: 1, name: 'nppes_2019_head19.csv' }), 'the job page', a);
+        // The bar updates by itself (htmx polls the job); no reload by the test.
+        await expectVisible(a.locator('#job-progress .badge', { hasText: 'Done' }), 'the job reaching Done', a);
+        const value = await a.locator('#job-progress progress').getAttribute('value');
+        if (value !== '100') fail(`the progress bar shows ${value}, not 100`);
+        await expectVisible(a.getByRole('heading', { name: 'What changed' }), 'the change review', a);
+        await expectVisible(a.getByText(/providers outside the market were skipped/), 'the market note', a);
+        await shot(a, '15-import-done.png');
+      } finally {
+        await a.close();
       }
     });
   } catch (e) {

@@ -65,7 +65,7 @@ pub struct Wakeup(Arc<Notify>);
 
 impl Wakeup {
     pub fn job_queued(&self) {
-        self.0.notify_waiters();
+        self.0.notify_one();
     }
 }
 
