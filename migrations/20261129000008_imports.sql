@@ -6,7 +6,7 @@ create table import_jobs (
   id uuid not null,
   kind text not null check (kind in ('nppes', 'fhir', 'referrals', 'stakeholders')),
   status text not null default 'uploading'
-    check (status in ('uploading', 'queued', 'running', 'succeeded', 'failed', 'cancelled')),
+    check (status in ('uploading', 'mapping', 'queued', 'running', 'succeeded', 'failed', 'cancelled')),
   dry_run boolean not null default false,
   -- What the importer was asked: market filter, referral layout and period, column mapping.
   options jsonb not null default '{}'::jsonb,

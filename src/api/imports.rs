@@ -17,8 +17,9 @@ use crate::app::AppState;
 use crate::auth::ApiUser;
 use crate::db::imports::{ChangeRow, JobRow};
 use crate::db::{self, PageRequest};
-use crate::domain::ImportOptionsDraft;
+use crate::domain::{ImportOptionsDraft, ImportStatus};
 use crate::error::{ApiResult, AppError};
+use crate::imports::stakeholders::{self, Mapping};
 use crate::jobs::upload::{Upload, UploadError};
 use crate::postgres::tenant_tx;
 
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/imports/{id}/errors", get(errors))
         .route("/imports/{id}/changes", get(changes))
         .route("/imports/{id}/cancel", post(cancel))
+        .route("/imports/{id}/mapping", post(map_columns))
 }
 
 /// Options of a new import, in the query string.
@@ -50,10 +52,18 @@ pub struct ImportParams {
     zip_prefixes: Option<String>,
     /// NPPES market: leading taxonomy characters, comma-separated.
     taxonomy_prefixes: Option<String>,
+    /// NPPES: also keep providers named in the workspace's referral data that it lacks,
+    /// outside the market too (default true).
+    referral_npis: Option<bool>,
     /// Referrals: canonical, cms or hop (detected when absent).
     layout: Option<String>,
     /// Referrals: the first day of the period a file without dates covers.
     period: Option<String>,
+    /// Stakeholder CSV: the field of each column, in order, comma-separated
+    /// (`first_name,last_name,npi,email,ignore`). When absent, columns are matched from the
+    /// header; if that finds no name columns, the job waits in status `mapping` for
+    /// `POST /api/v1/imports/{id}/mapping`.
+    mapping: Option<String>,
 }
 
 /// Starts an import (admins). The body is the file; the job runs in the background: poll
@@ -75,8 +85,10 @@ pub async fn create(
         states: p.states,
         zip_prefixes: p.zip_prefixes,
         taxonomy_prefixes: p.taxonomy_prefixes,
+        referral_npis: p.referral_npis.map(|b| b.to_string()),
         layout: p.layout,
         period: p.period,
+        mapping: p.mapping,
     };
     let (kind, dry_run, options) = draft.validate().map_err(AppError::Invalid)?;
     if !crate::domain::IMPORTABLE.contains(&kind) {
@@ -118,10 +130,28 @@ pub async fn create(
     }
     let id = upload.finish(&state.jobs).await.map_err(refused)?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let job = db::imports::find(&mut tx, id)
+    let mut job = db::imports::find(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if job.status() == ImportStatus::Mapping {
+        let suggested = db::imports::chunk(&mut tx, id, 0)
+            .await?
+            .and_then(|bytes| stakeholders::preview(bytes.as_slice(), 0).ok())
+            .and_then(|p| Mapping::new(p.suggested).ok());
+        if let Some(mapping) = suggested {
+            let keys: Vec<String> = mapping
+                .fields()
+                .iter()
+                .map(|f| f.key().to_string())
+                .collect();
+            db::imports::map_and_queue_audited(&mut tx, &user.actor(), id, &keys).await?;
+            job = db::imports::find(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+        }
+    }
     tx.commit().await?;
+    state.jobs.job_queued();
     Ok((
         StatusCode::ACCEPTED,
         [(header::LOCATION, format!("/api/v1/imports/{id}"))],
@@ -279,5 +309,50 @@ pub async fn cancel(
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
+    Ok(axum::Json(job))
+}
+
+/// The column mapping of a stakeholder CSV waiting for one.
+#[derive(Deserialize, ToSchema)]
+pub struct MappingBody {
+    /// The field key of each column, in order: first_name, last_name, full_name,
+    /// middle_name, prefix, suffix, credentials, npi, email, phone, kind, taxonomy_code, tags,
+    /// tier, preferred_channel, organization_name, address_line, city, state, postal_code or
+    /// ignore.
+    mapping: Vec<String>,
+}
+
+/// Matches a waiting stakeholder CSV's columns and queues it (admins).
+#[utoipa::path(post, path = "/api/v1/imports/{id}/mapping", tag = "imports", params(("id" = Uuid, Path)),
+    request_body = MappingBody,
+    responses((status = 200, body = JobRow), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn map_columns(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<Uuid>,
+    super::Json(body): super::Json<MappingBody>,
+) -> ApiResult<axum::Json<JobRow>> {
+    user.require_admin()?;
+    let mapping = Mapping::from_keys(&body.mapping).map_err(|e| AppError::field("mapping", e))?;
+    let keys: Vec<String> = mapping
+        .fields()
+        .iter()
+        .map(|f| f.key().to_string())
+        .collect();
+    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
+    db::imports::find(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !db::imports::map_and_queue_audited(&mut tx, &user.actor(), id, &keys).await? {
+        return Err(
+            AppError::Conflict("This import is not waiting for a column mapping.".into()).into(),
+        );
+    }
+    let job = db::imports::find(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    state.jobs.job_queued();
     Ok(axum::Json(job))
 }

@@ -8,7 +8,8 @@ use clap::Args;
 
 use super::{cli_actor, find_tenant};
 use crate::db;
-use crate::domain::{ImportOptionsDraft, ImportStatus};
+use crate::domain::{ImportKind, ImportOptionsDraft, ImportStatus};
+use crate::imports::stakeholders::{self, Mapping};
 use crate::postgres::{Database, tenant_tx};
 
 #[derive(Args, Debug)]
@@ -33,6 +34,13 @@ pub struct ImportArgs {
     /// NPPES: keep providers with a taxonomy code starting with these (e.g. "207R,363L").
     #[arg(long)]
     pub taxonomy_prefixes: Option<String>,
+    /// NPPES: keep only the market, not also the providers referral data names.
+    #[arg(long)]
+    pub market_only: bool,
+    /// Stakeholder CSV: the field of each column in order, comma-separated
+    /// (first_name,last_name,npi,email,ignore,…); matched from the header when left out.
+    #[arg(long)]
+    pub mapping: Option<String>,
     /// Referrals: canonical, cms or hop (detected when left out).
     #[arg(long)]
     pub layout: Option<String>,
@@ -48,8 +56,10 @@ pub async fn run(database: &Database, args: ImportArgs) -> anyhow::Result<()> {
         states: args.states.clone(),
         zip_prefixes: args.zip_prefixes.clone(),
         taxonomy_prefixes: args.taxonomy_prefixes.clone(),
+        referral_npis: args.market_only.then(|| "off".to_string()),
         layout: args.layout.clone(),
         period: args.period.clone(),
+        mapping: args.mapping.clone(),
     };
     let (kind, dry_run, options) = draft.validate().map_err(|errors| {
         let lines: Vec<String> = errors
@@ -75,6 +85,10 @@ pub async fn run(database: &Database, args: ImportArgs) -> anyhow::Result<()> {
             .take(255)
             .collect();
         let path = std::fs::canonicalize(path)?;
+        let mut options = options.clone();
+        if kind == ImportKind::Stakeholders && options.mapping.is_empty() {
+            options.mapping = suggested_mapping(&path)?;
+        }
         let mut tx = tenant_tx(&database.pools.app, tenant.id).await?;
         let job =
             db::imports::create_audited(&mut tx, &actor, kind, dry_run, &options, &name, "local")
@@ -131,4 +145,38 @@ pub async fn run(database: &Database, args: ImportArgs) -> anyhow::Result<()> {
         anyhow::bail!("{failures} of {} imports did not succeed", args.files.len());
     }
     Ok(())
+}
+
+/// The columns of a stakeholder CSV matched from its header, or an error listing the
+/// header so `--mapping` can be written.
+fn suggested_mapping(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let file = std::fs::File::open(path)?;
+    let preview = stakeholders::preview(std::io::BufReader::new(file), 0)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let keys: Vec<String> = preview
+        .suggested
+        .iter()
+        .map(|f| f.key().to_string())
+        .collect();
+    match Mapping::new(preview.suggested.clone()) {
+        Ok(_) => {
+            eprintln!(
+                "columns: {}",
+                preview
+                    .headers
+                    .iter()
+                    .zip(&keys)
+                    .map(|(h, k)| format!("{h} → {k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(keys)
+        }
+        Err(e) => anyhow::bail!(
+            "{}: {e}\nits columns are: {}\nsay which field each one is with --mapping (e.g. --mapping {})",
+            path.display(),
+            preview.headers.join(", "),
+            keys.join(",")
+        ),
+    }
 }

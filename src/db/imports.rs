@@ -64,7 +64,7 @@ impl JobRow {
             ImportStatus::Succeeded => "badge-green",
             ImportStatus::Failed => "badge-red",
             ImportStatus::Running | ImportStatus::Queued => "badge-blue",
-            ImportStatus::Uploading => "badge-amber",
+            ImportStatus::Uploading | ImportStatus::Mapping => "badge-amber",
             ImportStatus::Cancelled => "badge-gray",
         }
     }
@@ -97,6 +97,12 @@ impl JobRow {
                 n("outside_market")
             ));
         }
+        if n("from_referrals") > 0 {
+            out.push(format!(
+                "{} providers outside the market were kept because your referral data names them.",
+                n("from_referrals")
+            ));
+        }
         if n("deactivated_not_in_workspace") > 0 {
             out.push(format!(
                 "{} deactivated NPIs were not in the workspace and were skipped.",
@@ -105,7 +111,7 @@ impl JobRow {
         }
         if n("unknown_npis") > 0 {
             out.push(format!(
-                "{} NPIs in the file are not in the workspace (listed under Unknown NPIs); import them from the NPPES registry to see their names.",
+                "{} NPIs in the file are not in the workspace (listed under Unknown NPIs). Import the NPPES registry file next (or again): it adds them, even outside your market.",
                 n("unknown_npis")
             ));
         }
@@ -555,4 +561,49 @@ pub async fn run_again_audited(
         serde_json::json!({}),
     )
     .await
+}
+
+/// The file is in but its columns need matching (a stakeholder CSV without a mapping).
+pub async fn await_mapping(conn: &mut PgConnection, job: Uuid) -> sqlx::Result<()> {
+    sqlx::query("update import_jobs set status = 'mapping' where id = $1 and status = 'uploading'")
+        .bind(job)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records the confirmed column mapping of a job waiting for it and queues the job.
+/// Returns false when the job is not waiting for a mapping.
+pub async fn map_and_queue_audited(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    job: Uuid,
+    mapping: &[String],
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "update import_jobs set options = jsonb_set(options, '{mapping}', to_jsonb($2::text[])), status = 'queued'
+         where id = $1 and status = 'mapping'",
+    )
+    .bind(job)
+    .bind(mapping)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Ok(false);
+    }
+    sqlx::query("select import_queue_push($1, 'upload')")
+        .bind(job)
+        .execute(&mut *conn)
+        .await?;
+    audit::record(
+        conn,
+        actor,
+        "import.map",
+        "import",
+        Some(job.to_string()),
+        serde_json::json!({ "mapping": mapping }),
+    )
+    .await?;
+    Ok(true)
 }

@@ -22,6 +22,7 @@ choice!(
     /// Where a job is.
     ImportStatus {
         Uploading = "uploading": "Uploading",
+        Mapping = "mapping": "Needs its columns matched",
         Queued = "queued": "Waiting",
         Running = "running": "Running",
         Succeeded = "succeeded": "Done",
@@ -40,7 +41,11 @@ impl ImportStatus {
 }
 
 /// The kinds this release imports (FHIR and stakeholder CSV files arrive in a later one).
-pub const IMPORTABLE: &[ImportKind] = &[ImportKind::Nppes, ImportKind::Referrals];
+pub const IMPORTABLE: &[ImportKind] = &[
+    ImportKind::Nppes,
+    ImportKind::Referrals,
+    ImportKind::Stakeholders,
+];
 
 /// The most times a job is started before it is marked failed (a job that crashes its
 /// worker every time must not loop forever).
@@ -64,10 +69,16 @@ pub struct ImportOptionsDraft {
     pub zip_prefixes: Option<String>,
     /// NPPES market: leading taxonomy characters ("207R, 363L").
     pub taxonomy_prefixes: Option<String>,
+    /// NPPES: also keep providers the workspace's referral data names but lacks, even
+    /// outside the market (default yes; "off", "false" or "0" for the market alone).
+    pub referral_npis: Option<String>,
     /// Referrals: canonical, cms or hop; detected from the first line when blank.
     pub layout: Option<String>,
     /// Referrals: the first day of the period a file without dates covers (YYYY-MM-DD).
     pub period: Option<String>,
+    /// Stakeholder CSV: the field of each column, in order, comma-separated keys
+    /// (`first_name,last_name,npi,ignore,…`); suggested from the header when blank.
+    pub mapping: Option<String>,
 }
 
 /// Validated options, stored with the job as JSON.
@@ -79,10 +90,16 @@ pub struct ImportOptions {
     pub zip_prefixes: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub taxonomy_prefixes: Vec<String>,
+    /// Keep providers named in referral data the workspace lacks, whatever the market.
+    #[serde(default)]
+    pub referral_npis: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<NaiveDate>,
+    /// Stakeholder CSV: the field key of each column, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mapping: Vec<String>,
 }
 
 fn items(s: Option<&str>) -> Vec<String> {
@@ -166,8 +183,20 @@ impl ImportOptionsDraft {
                     states,
                     zip_prefixes,
                     taxonomy_prefixes,
+                    referral_npis: !matches!(
+                        self.referral_npis.as_deref().map(str::trim),
+                        Some("off" | "false" | "0" | "no")
+                    ),
                     layout,
                     period,
+                    mapping: self
+                        .mapping
+                        .as_deref()
+                        .unwrap_or("")
+                        .split(',')
+                        .map(|k| k.trim().to_ascii_lowercase())
+                        .filter(|k| !k.is_empty())
+                        .collect(),
                 },
             )),
             _ => Err(errors),

@@ -8,6 +8,7 @@ mod copy;
 mod nppes;
 mod referrals;
 mod source;
+mod stakeholders;
 pub mod upload;
 
 use std::sync::Arc;
@@ -201,11 +202,11 @@ async fn run(pool: &PgPool, tenant: TenantId, id: Uuid, input: Input) -> anyhow:
     tracing::info!(import.id = %id, import.kind = ctx.job.kind, "import started");
     let result = match kind {
         Some(ImportKind::Nppes) => nppes::run(&ctx, input).await,
+        Some(ImportKind::Fhir) => Err(JobError::Rejected(
+            "FHIR files cannot be imported by this version of Rapport.".into(),
+        )),
         Some(ImportKind::Referrals) => referrals::run(&ctx, input).await,
-        Some(other) => Err(JobError::Rejected(format!(
-            "{} files cannot be imported by this version of Rapport.",
-            other.label()
-        ))),
+        Some(ImportKind::Stakeholders) => stakeholders::run(&ctx, input).await,
         None => Err(JobError::Rejected("Unknown import kind.".into())),
     };
     reporter.abort();

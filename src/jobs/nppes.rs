@@ -35,6 +35,8 @@ const COPY: &str = "copy stage_providers (line, npi, entity, deactivated_on, org
 struct Read {
     rows: i64,
     outside_market: i64,
+    /// Kept outside the market because referral data names them.
+    from_referrals: i64,
     errors: Vec<RowError>,
     failed: i64,
 }
@@ -209,6 +211,21 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
             .await?
             .into_iter()
             .collect();
+    // Providers the referral data names but the workspace lacks are kept whatever the market.
+    let wanted: HashSet<String> = if options.referral_npis {
+        sqlx::query_scalar(
+            "select r.npi from (select from_npi as npi from referrals
+                                union select to_npi from referrals where to_npi is not null) r
+             where not exists (select 1 from stakeholders s where s.npi = r.npi)
+               and not exists (select 1 from organizations o where o.npi = r.npi)",
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect()
+    } else {
+        HashSet::new()
+    };
     sqlx::query(STAGE).execute(&mut *tx).await?;
     let progress = ctx.progress.clone();
     let reader = input.open().map_err(|e| JobError::Internal(e.into()))?;
@@ -236,8 +253,11 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
                 Err(e) => read.error(e),
                 Ok(p) => {
                     if !market.keeps(&p) {
-                        read.outside_market += 1;
-                        continue;
+                        if !wanted.contains(&p.npi) {
+                            read.outside_market += 1;
+                            continue;
+                        }
+                        read.from_referrals += 1;
                     }
                     if !seen.insert(p.npi.clone()) {
                         read.error(RowError::new(
@@ -286,6 +306,7 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
         errors: read.errors,
         summary: serde_json::json!({
             "outside_market": read.outside_market,
+            "from_referrals": read.from_referrals,
             "deactivated": review.deactivated,
             "deactivated_not_in_workspace": review.deactivated_unknown,
         }),

@@ -142,7 +142,8 @@ impl Upload {
         Ok(())
     }
 
-    /// The whole file is in: the job joins the queue. Returns its id.
+    /// The whole file is in: the job joins the queue, or, for a stakeholder CSV without a
+    /// column mapping, waits for one (status `mapping`). Returns its id.
     pub async fn finish(mut self, wakeup: &Wakeup) -> Result<Uuid, UploadError> {
         if self.total == 0 {
             return Err(UploadError::Refused(
@@ -154,6 +155,11 @@ impl Upload {
             .job
             .ok_or_else(|| UploadError::Refused("The file is empty.".into()))?;
         let mut tx = tenant_tx(&self.pool, self.tenant).await?;
+        if self.kind == ImportKind::Stakeholders && self.options.mapping.is_empty() {
+            db::imports::await_mapping(&mut tx, job).await?;
+            tx.commit().await?;
+            return Ok(job);
+        }
         db::imports::enqueue(&mut tx, job, "upload").await?;
         tx.commit().await?;
         wakeup.job_queued();

@@ -90,6 +90,10 @@ impl NewPage {
         self.form.layout.as_deref().unwrap_or("auto") == l
     }
 
+    fn referral_npis(&self) -> bool {
+        !matches!(self.form.referral_npis.as_deref(), Some("off"))
+    }
+
     fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
         v.as_deref().unwrap_or("")
     }
@@ -159,8 +163,10 @@ async fn upload(
                 "states" => &mut form.states,
                 "zip_prefixes" => &mut form.zip_prefixes,
                 "taxonomy_prefixes" => &mut form.taxonomy_prefixes,
+                "referral_npis" => &mut form.referral_npis,
                 "layout" => &mut form.layout,
                 "period" => &mut form.period,
+                "mapping" => &mut form.mapping,
                 "dry_run" => {
                     form.dry_run = matches!(value.as_str(), "on" | "true" | "1");
                     continue;
@@ -211,7 +217,18 @@ async fn upload(
                 return upload_failed(&user, form, e);
             }
         }
+        let needs_mapping = kind == ImportKind::Stakeholders
+            && form.mapping.as_deref().is_none_or(|m| m.trim().is_empty());
         return match upload.finish(&state.jobs).await {
+            Ok(job) if needs_mapping => {
+                redirect_with_flash(
+                    &state,
+                    &user,
+                    &format!("/admin/imports/{job}/mapping"),
+                    "File received. Check how its columns are matched, then import.",
+                )
+                .await
+            }
             Ok(job) => {
                 redirect_with_flash(
                     &state,

@@ -14,6 +14,7 @@ mod feedback;
 mod follow_ups;
 mod health;
 mod home;
+mod import_mapping;
 mod imports;
 mod layout;
 mod login;
@@ -66,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(audit::router())
         .merge(imports::router())
+        .merge(import_mapping::router())
         .merge(soon::router())
 }
 

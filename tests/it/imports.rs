@@ -732,3 +732,49 @@ async fn referrals_between_known_physicians_become_influence_links() {
         "70 referrals make strength 3"
     );
 }
+
+#[tokio::test]
+async fn providers_named_in_referral_data_are_added_from_the_registry_even_outside_the_market() {
+    let app = TestApp::spawn().await;
+    let s = app.signed_in("mercy", Role::Admin).await;
+    // Wiebe practises in Nebraska; the workspace's market is Texas.
+    let file = "from_npi,to_npi,period,count\n1679576722,1588667638,2024-01,30\n";
+    let job = upload(&s, form("referrals", "r.csv", file.as_bytes(), &[])).await;
+    let done = finished(&app, s.tenant, job).await;
+    assert_eq!(done["summary"]["unknown_npis"], 2, "{done}");
+    let job = upload(&s, form("nppes", "npi.csv", NPPES, &[("states", "TX")])).await;
+    let done = finished(&app, s.tenant, job).await;
+    assert_eq!(done["summary"]["from_referrals"], 2, "{done}");
+    assert_eq!(
+        app.count(
+            s.tenant,
+            "select count(*) from stakeholders where last_name in ('Wiebe', 'Pilcher')"
+        )
+        .await,
+        2
+    );
+    // Unticked, the market alone counts.
+    let other = app.signed_in("acme", Role::Admin).await;
+    let job = upload(&other, form("referrals", "r.csv", file.as_bytes(), &[])).await;
+    finished(&app, other.tenant, job).await;
+    let job = upload(
+        &other,
+        form(
+            "nppes",
+            "npi.csv",
+            NPPES,
+            &[("states", "TX"), ("referral_npis", "off")],
+        ),
+    )
+    .await;
+    let done = finished(&app, other.tenant, job).await;
+    assert_eq!(done["summary"]["from_referrals"], 0, "{done}");
+    assert_eq!(
+        app.count(
+            other.tenant,
+            "select count(*) from stakeholders where last_name = 'Wiebe'"
+        )
+        .await,
+        0
+    );
+}

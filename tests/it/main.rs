@@ -13,6 +13,7 @@ mod facilities;
 mod follow_ups;
 mod helpers;
 mod imports;
+mod imports_csv;
 mod merge;
 mod organizations;
 mod relationships;
