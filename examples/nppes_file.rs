@@ -165,7 +165,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 cells[c_middle] = ((b'A' + (rng.next() % 26) as u8) as char).to_string();
                 cells[c_cred] = credential.into();
                 // Half list a second taxonomy first and mark the real one primary second.
-                if rng.next() % 2 == 0 {
+                if rng.next().is_multiple_of(2) {
                     cells[c_tax1] = "174400000X".into();
                     cells[c_sw1] = "N".into();
                     cells[c_tax2] = taxonomy.into();
