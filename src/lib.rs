@@ -10,7 +10,8 @@
 //!   with an OpenAPI document.
 //! - [`app`] assembles routes and layers; [`error`] turns failures into pages or problem+json.
 //! - [`imports`] reads provider and referral files as they really arrive; [`jobs`] runs
-//!   imports in the background on a PostgreSQL queue and writes them set-based.
+//!   imports in the background on a PostgreSQL queue and writes them set-based; [`export`]
+//!   writes a whole workspace as one archive.
 //! - [`demo`] creates the demo workspace; [`cli`] is the command line the binary runs.
 
 pub mod api;
@@ -22,6 +23,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod imports;
 pub mod jobs;
 pub mod postgres;

@@ -4,6 +4,7 @@
 mod campaign_plan;
 mod campaigns;
 mod content;
+mod export;
 mod extract;
 mod facilities;
 mod feedback;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(touchpoints::router())
         .merge(follow_ups::router())
         .merge(imports::router())
+        .merge(export::router())
         .fallback(|| async { crate::error::ApiError(crate::error::AppError::NotFound) })
 }
 
@@ -83,13 +85,14 @@ pub fn router() -> Router<AppState> {
           touchpoints::list, touchpoints::create, touchpoints::batch, touchpoints::show, touchpoints::update,
           touchpoints::delete, follow_ups::list, follow_ups::create, follow_ups::show, follow_ups::complete,
           follow_ups::cancel,
-          imports::create, imports::list, imports::show, imports::errors, imports::changes, imports::cancel),
+          imports::create, imports::list, imports::show, imports::errors, imports::changes, imports::cancel,
+          export::create),
     components(schemas(Me, crate::error::Problem, Role)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "account"), (name = "facilities"), (name = "users"), (name = "stakeholders"), (name = "organizations"),
           (name = "affiliations"), (name = "assignments"), (name = "stages"), (name = "influence"), (name = "feedback"),
-          (name = "touchpoints"), (name = "follow-ups"), (name = "campaigns"), (name = "surveys"), (name = "imports"))
+          (name = "touchpoints"), (name = "follow-ups"), (name = "campaigns"), (name = "surveys"), (name = "imports"), (name = "export"))
 )]
 pub struct ApiDoc;
 

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod export;
 mod import;
 
 use crate::app::{self, AppState};
@@ -52,6 +53,8 @@ pub enum Command {
     },
     /// Import files into a workspace and wait for the result (exits non-zero on failure).
     Import(import::ImportArgs),
+    /// Write a whole workspace as one ZIP archive (a CSV or JSON Lines file per table).
+    Export(export::ExportArgs),
     /// Add generated stakeholders to a workspace (for benchmarks and load tests).
     Generate {
         /// Workspace slug; created if missing.
@@ -163,6 +166,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Command::User { action } => user(&database, action).await,
             Command::Token { action } => token(&database, action).await,
             Command::Import(args) => import::run(&database, args).await,
+            Command::Export(args) => export::run(&database, args).await,
             Command::Generate {
                 tenant,
                 stakeholders,

@@ -10,6 +10,7 @@ pub mod campaign_money;
 pub mod campaigns;
 pub mod champions;
 pub mod content;
+pub mod export;
 pub mod facilities;
 pub mod feedback;
 pub mod follow_ups;

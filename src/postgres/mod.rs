@@ -185,6 +185,20 @@ pub async fn tenant_tx(
     .await
 }
 
+/// [`tenant_tx`] as one read-only snapshot: every statement in it sees the same data (an
+/// export whose files must agree with each other).
+pub async fn tenant_snapshot_tx(
+    pool: &PgPool,
+    tenant: TenantId,
+) -> sqlx::Result<Transaction<'static, Postgres>> {
+    let id: uuid::Uuid = tenant.0;
+    pool.begin_with(format!(
+        "begin isolation level repeatable read, read only; select set_config('app.tenant_id', '{}', true)",
+        id.hyphenated()
+    ))
+    .await
+}
+
 /// [`tenant_tx`] for a hot write whose statement has optional parts (`$n is null or ...`):
 /// its prepared statement keeps one generic plan per connection. Left to choose, PostgreSQL
 /// finds the custom plans cheaper (they fold the absent parts away) and plans the statement

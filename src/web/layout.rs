@@ -84,6 +84,7 @@ impl Layout {
                     link("cadence", "Contact cadence", "/admin/cadence", false),
                     link("topics", "Feedback topics", "/admin/topics", false),
                     link("imports", "Imports", "/admin/imports", false),
+                    link("export", "Export", "/admin/export", false),
                     link("audit", "Audit log", "/admin/audit", false),
                 ],
             });

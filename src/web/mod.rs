@@ -8,6 +8,7 @@ mod audit;
 mod calendar;
 mod campaigns;
 mod champions;
+mod export;
 mod extract;
 mod facilities;
 mod feedback;
@@ -29,6 +30,7 @@ mod surveys;
 mod touchpoints;
 mod users;
 
+pub(crate) use export::stream as export_stream;
 pub use extract::{Form, Path, Query};
 pub use layout::Layout;
 pub use pager::Pager;
@@ -67,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(audit::router())
         .merge(imports::router())
+        .merge(export::router())
         .merge(import_mapping::router())
         .merge(soon::router())
 }

@@ -9,6 +9,7 @@ mod auth;
 mod calendar;
 mod campaigns;
 mod embedded;
+mod export;
 mod facilities;
 mod follow_ups;
 mod helpers;
