@@ -14,6 +14,7 @@
 //!   writes a whole workspace as one archive.
 //! - [`demo`] creates the demo workspace; [`cli`] is the command line the binary runs.
 
+pub mod analytics;
 pub mod api;
 pub mod app;
 pub mod auth;

@@ -1,0 +1,170 @@
+//! Influence as weighted PageRank over the workspace's graph of people.
+//!
+//! An edge says "`from` sends weight to `to`": a referral from A to B (weight: the count), or
+//! an influence link "A influences B" entered the other way round (B looks to A; weight: the
+//! link's strength scaled to referral counts by the caller). A person is influential when
+//! influential people send to them. With probability `DAMPING` a random walk follows an edge
+//! (in proportion to its weight), else it jumps anywhere; people who send nothing spread their
+//! score evenly. Scores sum to 1; `score × n` reads as "times the average person".
+//! Power iteration to an L1 change under 1e-10 (or 200 rounds): 50,000 people and 200,000 edges
+//! take a few milliseconds a round.
+
+/// The usual damping factor (Brin and Page).
+pub const DAMPING: f64 = 0.85;
+const TOLERANCE: f64 = 1e-10;
+const MAX_ROUNDS: usize = 200;
+
+/// One weighted, directed edge between node indexes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Edge {
+    pub from: usize,
+    pub to: usize,
+    pub weight: f64,
+}
+
+/// PageRank of `nodes` nodes; edges to unknown nodes, self-loops and weights that are not
+/// positive and finite are ignored.
+pub fn pagerank(nodes: usize, edges: &[Edge]) -> Vec<f64> {
+    if nodes == 0 {
+        return Vec::new();
+    }
+    let usable: Vec<Edge> = edges
+        .iter()
+        .copied()
+        .filter(|e| {
+            e.from < nodes
+                && e.to < nodes
+                && e.from != e.to
+                && e.weight.is_finite()
+                && e.weight > 0.0
+        })
+        .collect();
+    let mut out_weight = vec![0.0; nodes];
+    for e in &usable {
+        out_weight[e.from] += e.weight;
+    }
+    let n = nodes as f64;
+    let mut score = vec![1.0 / n; nodes];
+    let mut next = vec![0.0; nodes];
+    for _ in 0..MAX_ROUNDS {
+        let dangling: f64 = (0..nodes)
+            .filter(|&i| out_weight[i] == 0.0)
+            .map(|i| score[i])
+            .sum();
+        let base = (1.0 - DAMPING) / n + DAMPING * dangling / n;
+        next.iter_mut().for_each(|s| *s = base);
+        for e in &usable {
+            next[e.to] += DAMPING * score[e.from] * e.weight / out_weight[e.from];
+        }
+        let change: f64 = score.iter().zip(&next).map(|(a, b)| (a - b).abs()).sum();
+        std::mem::swap(&mut score, &mut next);
+        if change < TOLERANCE {
+            break;
+        }
+    }
+    score
+}
+
+/// What each sender gives `node` of its score, largest first: the reasons a person ranks
+/// where they do ("referred to by …").
+pub fn contributions(node: usize, edges: &[Edge], scores: &[f64]) -> Vec<(usize, f64)> {
+    let mut out_weight = vec![0.0; scores.len()];
+    for e in edges {
+        if e.from < scores.len() && e.to < scores.len() && e.from != e.to && e.weight > 0.0 {
+            out_weight[e.from] += e.weight;
+        }
+    }
+    let mut given: Vec<(usize, f64)> = edges
+        .iter()
+        .filter(|e| e.to == node && e.from != node && e.from < scores.len() && e.weight > 0.0)
+        .map(|e| {
+            (
+                e.from,
+                DAMPING * scores[e.from] * e.weight / out_weight[e.from],
+            )
+        })
+        .collect();
+    given.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut merged: Vec<(usize, f64)> = Vec::with_capacity(given.len());
+    for (from, amount) in given {
+        match merged.iter_mut().find(|(f, _)| *f == from) {
+            Some(existing) => existing.1 += amount,
+            None => merged.push((from, amount)),
+        }
+    }
+    merged.sort_by(|a, b| b.1.total_cmp(&a.1));
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn edge(from: usize, to: usize, weight: f64) -> Edge {
+        Edge { from, to, weight }
+    }
+
+    #[test]
+    fn no_people_no_scores_and_no_edges_means_everyone_equal() {
+        assert!(pagerank(0, &[]).is_empty());
+        let scores = pagerank(4, &[]);
+        assert!(scores.iter().all(|s| (s - 0.25).abs() < 1e-12));
+    }
+
+    #[test]
+    fn a_two_person_cycle_matches_the_hand_computed_case() {
+        // 0 -> 1 only; 1 sends nothing (dangling). By hand: s0 = 0.15/2 + 0.85 * s1 / 2,
+        // s1 = 0.15/2 + 0.85 * s1 / 2 + 0.85 * s0; with s0 + s1 = 1: s0 = 0.3509, s1 = 0.6491.
+        let scores = pagerank(2, &[edge(0, 1, 5.0)]);
+        assert!((scores[0] - 0.350_877).abs() < 1e-5, "{scores:?}");
+        assert!((scores[1] - 0.649_123).abs() < 1e-5);
+    }
+
+    #[test]
+    fn the_hub_everyone_refers_to_ranks_first_and_weights_matter() {
+        // 1, 2, 3 refer to 0; 3 also refers a little to 4.
+        let edges = [
+            edge(1, 0, 10.0),
+            edge(2, 0, 10.0),
+            edge(3, 0, 9.0),
+            edge(3, 4, 1.0),
+        ];
+        let scores = pagerank(5, &edges);
+        let best = (0..5)
+            .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
+            .unwrap();
+        assert_eq!(best, 0);
+        assert!(scores[4] > scores[1], "4 gets something from 3");
+        let reasons = contributions(0, &edges, &scores);
+        assert_eq!(reasons.len(), 3);
+        assert!(reasons[0].0 == 1 || reasons[0].0 == 2);
+        assert!(reasons[2].0 == 3, "3 splits its weight with 4");
+    }
+
+    #[test]
+    fn bad_edges_are_ignored() {
+        let edges = [
+            edge(0, 0, 5.0),
+            edge(0, 9, 1.0),
+            edge(1, 0, f64::NAN),
+            edge(1, 0, -2.0),
+        ];
+        let scores = pagerank(2, &edges);
+        assert!((scores[0] - 0.5).abs() < 1e-12 && (scores[1] - 0.5).abs() < 1e-12);
+    }
+
+    proptest! {
+        #[test]
+        fn scores_are_positive_and_sum_to_one(
+            nodes in 1usize..40,
+            raw in proptest::collection::vec((0usize..40, 0usize..40, 0.1f64..100.0), 0..120),
+        ) {
+            let edges: Vec<Edge> = raw.into_iter().map(|(f, t, w)| edge(f % nodes, t % nodes, w)).collect();
+            let scores = pagerank(nodes, &edges);
+            prop_assert_eq!(scores.len(), nodes);
+            prop_assert!(scores.iter().all(|&s| s > 0.0));
+            prop_assert!((scores.iter().sum::<f64>() - 1.0).abs() < 1e-8);
+        }
+    }
+}
