@@ -8,7 +8,8 @@
 // -> sign out -> a liaison on a 375px phone logs a visit in under 5 interactions
 // -> a marketer plans and launches a campaign with a segment and two variants
 // -> a survey is answered once through its private link
-// -> an admin uploads an NPPES file and its progress bar reaches done.
+// -> an admin uploads an NPPES file and its progress bar reaches done
+// -> an admin downloads the workspace export.
 //
 // Usage:  RAPPORT_BIN=/path/to/rapport node run.mjs     (or: npm test)
 // Env:    RAPPORT_BIN  (required) path to the built binary
@@ -308,6 +309,7 @@ async function main() {
             '--disable-sync',
           ],
           baseURL: base,
+          acceptDownloads: true,
           viewport: DESKTOP,
           locale: 'en-US',
           timezoneId: 'UTC',
@@ -673,6 +675,41 @@ async function main() {
         await expectVisible(a.getByRole('heading', { name: 'What changed' }), 'the change review', a);
         await expectVisible(a.getByText(/providers outside the market were skipped/), 'the market note', a);
         await shot(a, '15-import-done.png');
+      } finally {
+        await a.close();
+      }
+    });
+
+    await step('16. an admin downloads the workspace export', async () => {
+      const a = await context.newPage();
+      try {
+        await a.setViewportSize(DESKTOP);
+        await act('sign in as the demo admin', a, async () => {
+          await a.goto('/login');
+          await a.getByLabel(labelName('Workspace')).fill(DEMO.workspace);
+          await a.getByLabel(labelName('Email')).fill(DEMO.email);
+          await a.getByLabel(labelName('Password')).fill(DEMO.password);
+          await a.getByRole('button', { name: 'Sign in', exact: true }).click();
+        });
+        await act('open Export from the navigation', a, () => a.getByRole('link', { name: 'Export', exact: true }).click());
+        await expectVisible(a.getByRole('heading', { level: 1, name: 'Export the workspace' }), 'the export page', a);
+        await act('choose JSON', a, () => a.getByLabel(/JSON Lines/).check());
+        const [download] = await Promise.all([
+          a.waitForEvent('download', { timeout: STEP_TIMEOUT_MS }),
+          a.getByRole('button', { name: 'Download archive' }).click(),
+        ]);
+        if (!/^rapport-demo-.*\.zip$/.test(download.suggestedFilename())) fail(`the archive is named ${download.suggestedFilename()}`);
+        const file = path.join(ARTIFACTS, 'export.zip');
+        await download.saveAs(file);
+        const bytes = await fsp.readFile(file);
+        if (bytes.subarray(0, 2).toString() !== 'PK') fail('the download is not a ZIP archive');
+        for (const name of ['manifest.json', 'stakeholders.jsonl', 'touchpoints.jsonl']) {
+          if (!bytes.includes(Buffer.from(name))) fail(`the archive has no ${name}`);
+        }
+        await fsp.rm(file);
+        await act('reload the export page', a, () => a.reload());
+        await expectVisible(a.locator('td', { hasText: 'JSON' }).first(), 'the export listed under recent exports', a);
+        await shot(a, '16-export.png');
       } finally {
         await a.close();
       }

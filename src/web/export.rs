@@ -29,7 +29,6 @@ pub fn router() -> Router<AppState> {
 struct ExportPage {
     layout: Layout,
     recent: Vec<db::export::PastExport>,
-    left_out: String,
 }
 
 async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<ExportPage> {
@@ -40,7 +39,6 @@ async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Exp
     Ok(ExportPage {
         layout: Layout::new(&user, "Export the workspace", "export"),
         recent,
-        left_out: db::export::LEFT_OUT_TABLES.join(", "),
     })
 }
 
