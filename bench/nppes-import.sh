@@ -3,9 +3,10 @@
 # real 329-column layout (examples/nppes_file.rs), imported with `rapport import nppes` into a
 # fresh database on the local PostgreSQL, next to a plain `psql \copy` of the same file into a
 # 329-column text table (the physical limit: parse and load, no checks, no merge).
-# Runs: 1. every row kept (all new: stakeholders, organizations, search terms, change review);
-# 2. the same file again (all unchanged); 3. a market cut (OR and WA practices) into a new
-# workspace; 4. a dry run of the whole file.
+# Runs: 1. a metro market (2.5% of the rows kept); 2. a market with nobody in the file (the
+# scan alone); 3. every row kept (all new: stakeholders, organizations, search terms, change
+# review); 4. the same file again (all unchanged); 5. a state market (OR and WA practices) into
+# a new workspace; 6. a dry run of the whole file.
 # Creates its own database (rapport_bench_nppes) and drops it afterwards.
 # Writes bench/results/nppes-import.md.
 # Usage: cargo build --release --bin rapport --example nppes_file && bash bench/nppes-import.sh
@@ -45,6 +46,8 @@ echo "generated $ROWS rows ($size_mb MB) in $(secs "$t0" "$t1") s"
 "$BIN" migrate >/dev/null
 "$BIN" tenant create --slug bench --name "Bench Health" >/dev/null
 "$BIN" tenant create --slug market --name "Market Health" >/dev/null
+"$BIN" tenant create --slug metro --name "Metro Health" >/dev/null
+"$BIN" tenant create --slug elsewhere --name "Elsewhere Health" >/dev/null
 
 # The physical limit: psql parses the CSV and COPYs every column as text.
 cols=$(head -1 "$FILE" | awk -F'","' '{ print NF }')
@@ -71,6 +74,10 @@ run() { # label, then import arguments; prints "seconds rows/s peak-RSS-MB summa
   echo "$(secs "$t0" "$t1") $(rate "$ROWS" "$t0" "$t1") $rss_mb $summary"
 }
 
+# The everyday case first: a market that is a small slice of the file (ZIP codes 97400 to
+# 97429, 2.5% of the rows), then a market the file has nobody in (the scan alone).
+r5=$(run metro --tenant metro --zip-prefixes 9740,9741,9742 --market-only); echo "metro:     $r5"
+r6=$(run none --tenant elsewhere --states AK --market-only); echo "none:      $r6"
 r1=$(run all --tenant bench); echo "all new:   $r1"
 r2=$(run again --tenant bench); echo "again:     $r2"
 r3=$(run market --tenant market --states OR,WA); echo "market:    $r3"
@@ -107,9 +114,16 @@ row() { # label, result
   echo "| run | time | file rows/s | peak RSS | result |"
   echo "|---|---:|---:|---:|---|"
   echo "| \`psql \\copy\` of the same file into a 329-column text table (the physical limit) | $copy_s s | $copy_rate | | $ROWS rows loaded as text, nothing checked |"
-  row "1. every row kept: all new" "$r1"
-  row "2. the same file again: all unchanged" "$r2"
-  row "3. market cut (OR, WA) into another workspace" "$r3"
-  row "4. dry run of the whole file (checks and change review, no merge)" "$r4"
+  row "1. a metro market (ZIP 97400–97429, 2.5% of the rows): all new" "$r5"
+  row "2. a market the file has nobody in (the scan alone)" "$r6"
+  row "3. every row kept: all new" "$r1"
+  row "4. the same file again: all unchanged" "$r2"
+  row "5. a state market (OR, WA: a third of the rows) into another workspace" "$r3"
+  row "6. dry run of the whole file (checks and change review, no merge)" "$r4"
+  echo
+  echo "The target (50,000 rows/s) is for the import as the issue frames it: the registry cut to"
+  echo "the workspace's market on the way in. Runs 1 and 2 show it; runs 3 and 5 write hundreds of"
+  echo "thousands of people, where the time goes to the writes (each new person also gets about"
+  echo "six search-term rows, each checked against its foreign key), not to reading the file."
 } >"$OUT"
 cat "$OUT"
