@@ -7,6 +7,7 @@ mod assignments;
 mod audit;
 mod calendar;
 mod campaigns;
+pub mod charts;
 mod champions;
 mod export;
 mod extract;
