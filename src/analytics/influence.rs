@@ -96,6 +96,41 @@ pub fn contributions(node: usize, edges: &[Edge], scores: &[f64]) -> Vec<(usize,
     merged
 }
 
+/// For every node, the `k` senders that give it the most of its score, largest first, as
+/// shares of that score (0..1): [`contributions`] for the whole graph in one pass over the
+/// edges.
+pub fn top_contributors(edges: &[Edge], scores: &[f64], k: usize) -> Vec<Vec<(usize, f64)>> {
+    let nodes = scores.len();
+    let usable = |e: &&Edge| {
+        e.from < nodes && e.to < nodes && e.from != e.to && e.weight.is_finite() && e.weight > 0.0
+    };
+    let mut out_weight = vec![0.0; nodes];
+    for e in edges.iter().filter(usable) {
+        out_weight[e.from] += e.weight;
+    }
+    let mut incoming: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nodes];
+    for e in edges.iter().filter(usable) {
+        let amount = DAMPING * scores[e.from] * e.weight / out_weight[e.from];
+        match incoming[e.to].iter_mut().find(|(f, _)| *f == e.from) {
+            Some(existing) => existing.1 += amount,
+            None => incoming[e.to].push((e.from, amount)),
+        }
+    }
+    incoming
+        .into_iter()
+        .enumerate()
+        .map(|(node, mut given)| {
+            given.sort_by(|a, b| b.1.total_cmp(&a.1));
+            given.truncate(k);
+            let score = scores[node];
+            given
+                .into_iter()
+                .map(|(from, amount)| (from, if score > 0.0 { amount / score } else { 0.0 }))
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +175,28 @@ mod tests {
         assert_eq!(reasons.len(), 3);
         assert!(reasons[0].0 == 1 || reasons[0].0 == 2);
         assert!(reasons[2].0 == 3, "3 splits its weight with 4");
+    }
+
+    #[test]
+    fn top_contributors_agree_with_contributions_as_shares() {
+        let edges = [
+            edge(1, 0, 10.0),
+            edge(2, 0, 10.0),
+            edge(3, 0, 9.0),
+            edge(3, 4, 1.0),
+            edge(3, 0, 1.0),
+        ];
+        let scores = pagerank(5, &edges);
+        let top = top_contributors(&edges, &scores, 2);
+        assert_eq!(top.len(), 5);
+        assert_eq!(top[0].len(), 2);
+        let slow = contributions(0, &edges, &scores);
+        for (i, (from, share)) in top[0].iter().enumerate() {
+            assert_eq!(*from, slow[i].0);
+            assert!((share * scores[0] - slow[i].1).abs() < 1e-12);
+        }
+        assert!(top[1].is_empty(), "nobody sends to 1");
+        assert_eq!(top[4], vec![(3, top[4][0].1)]);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod feedback;
 pub mod follow_ups;
 pub mod imports;
 pub mod influence;
+pub mod influence_scores;
 pub mod merge;
 pub mod messages;
 pub mod organizations;

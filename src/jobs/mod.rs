@@ -5,6 +5,7 @@
 //! next worker runs the job again.
 
 mod copy;
+pub mod influence;
 mod nppes;
 mod referrals;
 mod source;

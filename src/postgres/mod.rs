@@ -161,10 +161,14 @@ pub async fn connect_pools(
     })
 }
 
+/// The migrations in `migrations/`, compiled in. Tests name their template database after
+/// these very checksums, so a template always matches what [`migrate`] applies.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
 /// Runs the migrations in `migrations/` as the owner (sqlx holds an advisory lock meanwhile),
 /// then loads the reference data compiled into the binary.
 pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
-    sqlx::migrate!("./migrations").run(owner).await?;
+    MIGRATOR.run(owner).await?;
     crate::db::taxonomy::load(owner).await?;
     Ok(())
 }

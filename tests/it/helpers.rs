@@ -75,7 +75,7 @@ async fn setup() -> anyhow::Result<TestEnv> {
         }
     };
     let maintenance = maintenance.disable_statement_logging();
-    let checksum: Vec<u8> = sqlx::migrate!("./migrations")
+    let checksum: Vec<u8> = rapport::postgres::MIGRATOR
         .iter()
         .flat_map(|m| m.checksum.iter().copied())
         .collect();

@@ -13,6 +13,7 @@ mod export;
 mod facilities;
 mod follow_ups;
 mod helpers;
+mod influence_scores;
 mod imports;
 mod imports_csv;
 mod merge;
