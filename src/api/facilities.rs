@@ -15,8 +15,8 @@ use crate::db::{
     self, PageRequest,
     facilities::{FacilityFilter, FacilityRow},
 };
-use crate::domain::{FacilityDraft, FacilityId, FacilityKind};
-use crate::error::{ApiResult, AppError, on_constraint};
+use crate::domain::{FacilityDraft, FacilityId, FacilityKind, Npi};
+use crate::error::{ApiResult, AppError, on_constraints};
 use crate::postgres::tenant_tx;
 
 pub fn router() -> Router<AppState> {
@@ -26,6 +26,36 @@ pub fn router() -> Router<AppState> {
 }
 
 const DUPLICATE: &str = "A facility with this name already exists in your workspace.";
+const DUPLICATE_NPI: &str = "Another facility of your workspace has this NPI.";
+
+fn clash(e: sqlx::Error) -> AppError {
+    on_constraints(
+        e,
+        &[
+            (db::facilities::NAME_KEY, "name", DUPLICATE),
+            (db::facilities::NPI_KEY, "npi", DUPLICATE_NPI),
+        ],
+    )
+}
+
+/// An NPI field: blank or null is none; otherwise it must be a valid NPI.
+fn parse_npi(raw: Option<&str>) -> Result<Option<Npi>, AppError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(n) => Npi::parse(n)
+            .map(Some)
+            .map_err(|e| AppError::field("npi", e)),
+    }
+}
+
+/// A new facility: its fields and, optionally, its NPI.
+#[derive(Deserialize, ToSchema)]
+pub struct NewFacility {
+    #[serde(flatten)]
+    pub facility: FacilityDraft,
+    /// 10 digits with the CMS check digit; referrals to it count as the workspace's own.
+    pub npi: Option<String>,
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct Facility {
@@ -37,6 +67,8 @@ pub struct Facility {
     pub state: Option<String>,
     pub postal_code: Option<String>,
     pub phone: Option<String>,
+    /// Referrals to this NPI count as the workspace's own (loyalty).
+    pub npi: Option<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -53,6 +85,7 @@ impl From<FacilityRow> for Facility {
             state: f.state,
             postal_code: f.postal_code,
             phone: f.phone,
+            npi: f.npi,
             active: f.active,
             created_at: f.created_at,
             updated_at: f.updated_at,
@@ -95,20 +128,35 @@ pub struct Archived {
 }
 
 /// Adds a facility (admins).
-#[utoipa::path(post, path = "/api/v1/facilities", tag = "facilities", request_body = FacilityDraft,
+#[utoipa::path(post, path = "/api/v1/facilities", tag = "facilities", request_body = NewFacility,
     responses((status = 201, body = Facility), (status = 403, body = crate::error::Problem),
               (status = 422, body = crate::error::Problem)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Json(draft): Json<FacilityDraft>,
+    Json(body): Json<NewFacility>,
 ) -> ApiResult<(StatusCode, axum::Json<Facility>)> {
     user.require_admin()?;
-    let input = draft.validate(true).map_err(AppError::Invalid)?;
+    let validated = body.facility.validate(true);
+    let npi = parse_npi(body.npi.as_deref());
+    let (input, npi) = match (validated, npi) {
+        (Ok(input), Ok(npi)) => (input, npi),
+        (Err(mut errors), npi) => {
+            if let Err(AppError::Invalid(more)) = npi {
+                errors.extend(more);
+            }
+            return Err(AppError::Invalid(errors).into());
+        }
+        (Ok(_), Err(e)) => return Err(e.into()),
+    };
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
     let row = db::facilities::create_audited(&mut tx, &user.actor(), &input)
         .await
-        .map_err(|e| on_constraint(e, db::facilities::NAME_KEY, "name", DUPLICATE))?;
+        .map_err(clash)?;
+    let row = db::facilities::set_npi_audited(&mut tx, &user.actor(), row.id, npi.as_ref())
+        .await
+        .map_err(clash)?
+        .unwrap_or(row);
     tx.commit().await?;
     Ok((StatusCode::CREATED, axum::Json(row.into())))
 }
@@ -144,6 +192,9 @@ pub struct FacilityPatch {
     pub postal_code: Option<Option<String>>,
     #[serde(default, with = "double_option")]
     pub phone: Option<Option<String>>,
+    /// An NPI, or `null` to clear it.
+    #[serde(default, with = "double_option")]
+    pub npi: Option<Option<String>>,
     pub active: Option<bool>,
 }
 
@@ -185,10 +236,21 @@ pub async fn update(
     let input = draft
         .validate(patch.active.unwrap_or(current.active))
         .map_err(AppError::Invalid)?;
-    let row = db::facilities::update_audited(&mut tx, &user.actor(), id, &input)
+    // Absent keeps the NPI; null or blank clears it.
+    let npi = match &patch.npi {
+        Some(raw) => Some(parse_npi(raw.as_deref())?),
+        None => None,
+    };
+    let mut row = db::facilities::update_audited(&mut tx, &user.actor(), id, &input)
         .await
-        .map_err(|e| on_constraint(e, db::facilities::NAME_KEY, "name", DUPLICATE))?
+        .map_err(clash)?
         .ok_or(AppError::NotFound)?;
+    if let Some(npi) = npi {
+        row = db::facilities::set_npi_audited(&mut tx, &user.actor(), id, npi.as_ref())
+            .await
+            .map_err(clash)?
+            .ok_or(AppError::NotFound)?;
+    }
     tx.commit().await?;
     Ok(axum::Json(row.into()))
 }

@@ -11,6 +11,7 @@ mod feedback;
 pub mod follow_ups;
 mod imports;
 mod organizations;
+mod referrals;
 mod relationships;
 mod segments;
 mod stakeholders;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(touchpoints::router())
         .merge(follow_ups::router())
         .merge(imports::router())
+        .merge(referrals::router())
         .merge(export::router())
         .fallback(|| async { crate::error::ApiError(crate::error::AppError::NotFound) })
 }
@@ -86,13 +88,15 @@ pub fn router() -> Router<AppState> {
           touchpoints::delete, follow_ups::list, follow_ups::create, follow_ups::show, follow_ups::complete,
           follow_ups::cancel,
           imports::create, imports::list, imports::show, imports::errors, imports::changes, imports::cancel,
+          referrals::top_referrers, referrals::leakage, referrals::declines, referrals::stakeholder,
           export::create),
     components(schemas(Me, crate::error::Problem, Role)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "account"), (name = "facilities"), (name = "users"), (name = "stakeholders"), (name = "organizations"),
           (name = "affiliations"), (name = "assignments"), (name = "stages"), (name = "influence"), (name = "feedback"),
-          (name = "touchpoints"), (name = "follow-ups"), (name = "campaigns"), (name = "surveys"), (name = "imports"), (name = "export"))
+          (name = "touchpoints"), (name = "follow-ups"), (name = "campaigns"), (name = "surveys"), (name = "imports"), (name = "export"),
+          (name = "referrals"))
 )]
 pub struct ApiDoc;
 

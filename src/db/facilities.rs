@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, QueryBuilder};
 
 use super::audit::Actor;
-use crate::domain::{FacilityId, FacilityInput, FacilityKind, TenantId};
+use crate::domain::{FacilityId, FacilityInput, FacilityKind, Npi, TenantId};
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct FacilityRow {
@@ -16,6 +16,8 @@ pub struct FacilityRow {
     pub state: Option<String>,
     pub postal_code: Option<String>,
     pub phone: Option<String>,
+    /// The facility's NPI: referrals to it count as the workspace's own (loyalty).
+    pub npi: Option<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -37,10 +39,11 @@ impl FacilityRow {
     }
 }
 
-const COLUMNS: &str =
-    "id, name, kind, address_line, city, state, postal_code, phone, active, created_at, updated_at";
+const COLUMNS: &str = "id, name, kind, address_line, city, state, postal_code, phone, npi, active, created_at, updated_at";
 
 pub const NAME_KEY: &str = "facilities_tenant_name_key";
+/// Two facilities of a workspace cannot share an NPI.
+pub const NPI_KEY: &str = "facilities_tenant_npi_key";
 
 /// Sort orders offered by the list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -237,6 +240,44 @@ pub async fn update_audited(
     )
     .await?;
     Ok(Some(after))
+}
+
+/// Sets or clears a facility's NPI, with its audit event, and refreshes the referral rollup
+/// (referrals to the old and new NPI change between "own" and "elsewhere"). Returns the
+/// row; `None` when the facility does not exist.
+pub async fn set_npi_audited(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: FacilityId,
+    npi: Option<&Npi>,
+) -> sqlx::Result<Option<FacilityRow>> {
+    let Some(before) = find(&mut *conn, id).await? else {
+        return Ok(None);
+    };
+    let new = npi.map(|n| n.as_str().to_string());
+    if before.npi == new {
+        return Ok(Some(before));
+    }
+    let after: Option<FacilityRow> = sqlx::query_as(&format!(
+        "update facilities set npi = $3, updated_at = now() where tenant_id = $1 and id = $2 returning {COLUMNS}"
+    ))
+    .bind(actor.tenant_id)
+    .bind(id)
+    .bind(&new)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let changed: Vec<String> = before.npi.iter().chain(new.iter()).cloned().collect();
+    super::referrals::rollup::refresh_destinations(&mut *conn, actor.tenant_id, &changed).await?;
+    super::audit::record(
+        conn,
+        actor,
+        "facility.update",
+        "facility",
+        Some(id.to_string()),
+        serde_json::json!({ "npi": { "from": before.npi, "to": new } }),
+    )
+    .await?;
+    Ok(after)
 }
 
 /// Active facilities by name, for pickers and filters.

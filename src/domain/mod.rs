@@ -42,6 +42,7 @@ mod money;
 mod npi;
 mod organization;
 mod pipeline;
+pub mod referral;
 mod role;
 pub mod search;
 mod segment;

@@ -162,6 +162,8 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
         .bind(ctx.job.id)
         .execute(&mut *tx)
         .await?;
+        // The referral views read the monthly rollup: refresh the months this file named.
+        crate::db::referrals::rollup::refresh_staged(&mut tx, ctx.tenant).await?;
     }
     let links = if ctx.job.dry_run {
         0

@@ -17,8 +17,8 @@ use crate::db::{
     self, PageRequest,
     facilities::{FacilityFilter, FacilityRow, FacilitySort},
 };
-use crate::domain::{FacilityDraft, FacilityId, FacilityKind};
-use crate::error::{AppError, AppResult, FieldErrors, on_constraint};
+use crate::domain::{FacilityDraft, FacilityId, FacilityKind, Npi};
+use crate::error::{AppError, AppResult, FieldErrors, on_constraints};
 use crate::postgres::tenant_tx;
 
 pub fn router() -> Router<AppState> {
@@ -30,6 +30,26 @@ pub fn router() -> Router<AppState> {
 }
 
 const DUPLICATE: &str = "A facility with this name already exists in your workspace.";
+const DUPLICATE_NPI: &str = "Another facility of your workspace has this NPI.";
+
+/// Name and NPI clashes as field errors.
+fn clash(e: sqlx::Error) -> AppError {
+    on_constraints(
+        e,
+        &[
+            (db::facilities::NAME_KEY, "name", DUPLICATE),
+            (db::facilities::NPI_KEY, "npi", DUPLICATE_NPI),
+        ],
+    )
+}
+
+/// The NPI field: empty is none; anything else must be a valid NPI.
+fn parse_npi(raw: &Option<String>, errors: &mut FieldErrors) -> Option<Npi> {
+    let raw = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    Npi::parse(raw)
+        .map_err(|e| errors.insert("npi", e.to_string()))
+        .ok()
+}
 
 #[derive(Deserialize, Default)]
 struct ListQuery {
@@ -116,6 +136,7 @@ struct ShowPage {
     people_shown: i64,
     people_list_href: Option<String>,
     can_edit: bool,
+    referrals: super::referrals::FacilitySection,
 }
 
 /// People listed on a facility's page.
@@ -125,6 +146,7 @@ async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<FacilityId>,
+    Query(range): Query<super::referrals::RangeQuery>,
 ) -> AppResult<ShowPage> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
     let f = db::facilities::find(&mut tx, id)
@@ -136,8 +158,10 @@ async fn show(
         PEOPLE_SHOWN,
     )
     .await?;
+    let referrals = super::referrals::facility_section(&mut tx, &user, &f, &range).await?;
     tx.commit().await?;
     Ok(ShowPage {
+        referrals,
         layout: Layout::new(&user, f.name.clone(), "facilities"),
         f,
         people,
@@ -153,6 +177,7 @@ struct FacilityForm {
     #[serde(flatten)]
     draft: FacilityDraft,
     active: Option<String>,
+    npi: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -162,6 +187,8 @@ struct FormPage {
     /// `None` for a new facility.
     id: Option<FacilityId>,
     form: FacilityDraft,
+    /// The NPI as typed.
+    npi: String,
     active: bool,
     errors: FieldErrors,
     kinds: [FacilityKind; 8],
@@ -177,6 +204,7 @@ fn form_page(
     user: &CurrentUser,
     id: Option<FacilityId>,
     form: FacilityDraft,
+    npi: Option<String>,
     active: bool,
     errors: FieldErrors,
 ) -> FormPage {
@@ -189,6 +217,7 @@ fn form_page(
         layout: Layout::new(user, title, "facilities"),
         id,
         form,
+        npi: npi.unwrap_or_default(),
         active,
         errors,
         kinds: FacilityKind::ALL,
@@ -205,7 +234,14 @@ async fn new(user: CurrentUser) -> AppResult<FormPage> {
         kind: "hospital".into(),
         ..Default::default()
     };
-    Ok(form_page(&user, None, draft, true, FieldErrors::new()))
+    Ok(form_page(
+        &user,
+        None,
+        draft,
+        None,
+        true,
+        FieldErrors::new(),
+    ))
 }
 
 async fn create(
@@ -214,18 +250,31 @@ async fn create(
     Form(form): Form<FacilityForm>,
 ) -> AppResult<Response> {
     user.require_admin()?;
-    let input = match form.draft.validate(true) {
-        Ok(input) => input,
-        Err(errors) => return Ok(rejected(form_page(&user, None, form.draft, true, errors))),
+    let validated = form.draft.validate(true);
+    let mut errors = validated.as_ref().err().cloned().unwrap_or_default();
+    let npi = parse_npi(&form.npi, &mut errors);
+    let input = match validated {
+        Ok(input) if errors.is_empty() => input,
+        _ => {
+            return Ok(rejected(form_page(
+                &user, None, form.draft, form.npi, true, errors,
+            )));
+        }
     };
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let row = match db::facilities::create_audited(&mut tx, &user.actor(), &input).await {
+    let written = match db::facilities::create_audited(&mut tx, &user.actor(), &input).await {
+        Ok(row) => db::facilities::set_npi_audited(&mut tx, &user.actor(), row.id, npi.as_ref())
+            .await
+            .map(|after| after.unwrap_or(row)),
+        Err(e) => Err(e),
+    };
+    let row = match written {
         Ok(row) => row,
         Err(e) => {
-            return match on_constraint(e, db::facilities::NAME_KEY, "name", DUPLICATE) {
-                AppError::Invalid(errors) => {
-                    Ok(rejected(form_page(&user, None, form.draft, true, errors)))
-                }
+            return match clash(e) {
+                AppError::Invalid(errors) => Ok(rejected(form_page(
+                    &user, None, form.draft, form.npi, true, errors,
+                ))),
                 other => Err(other),
             };
         }
@@ -264,6 +313,7 @@ async fn edit(
         &user,
         Some(id),
         draft,
+        f.npi,
         f.active,
         FieldErrors::new(),
     ))
@@ -277,28 +327,39 @@ async fn update(
 ) -> AppResult<Response> {
     user.require_admin()?;
     let active = checkbox(&form.active);
-    let input = match form.draft.validate(active) {
-        Ok(input) => input,
-        Err(errors) => {
+    let validated = form.draft.validate(active);
+    let mut errors = validated.as_ref().err().cloned().unwrap_or_default();
+    let npi = parse_npi(&form.npi, &mut errors);
+    let input = match validated {
+        Ok(input) if errors.is_empty() => input,
+        _ => {
             return Ok(rejected(form_page(
                 &user,
                 Some(id),
                 form.draft,
+                form.npi,
                 active,
                 errors,
             )));
         }
     };
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let row = match db::facilities::update_audited(&mut tx, &user.actor(), id, &input).await {
+    let written = match db::facilities::update_audited(&mut tx, &user.actor(), id, &input).await {
+        Ok(Some(_)) => {
+            db::facilities::set_npi_audited(&mut tx, &user.actor(), id, npi.as_ref()).await
+        }
+        other => other,
+    };
+    let row = match written {
         Ok(Some(row)) => row,
         Ok(None) => return Err(AppError::NotFound),
         Err(e) => {
-            return match on_constraint(e, db::facilities::NAME_KEY, "name", DUPLICATE) {
+            return match clash(e) {
                 AppError::Invalid(errors) => Ok(rejected(form_page(
                     &user,
                     Some(id),
                     form.draft,
+                    form.npi,
                     active,
                     errors,
                 ))),

@@ -73,7 +73,7 @@ impl Layout {
             },
             NavSection {
                 heading: "Outcomes",
-                links: vec![link("referrals", "Referrals", "/referrals", true)],
+                links: vec![link("referrals", "Referrals", "/referrals", false)],
             },
         ];
         if user.role == Role::Admin {
@@ -86,6 +86,7 @@ impl Layout {
                     link("imports", "Imports", "/admin/imports", false),
                     link("export", "Export", "/admin/export", false),
                     link("audit", "Audit log", "/admin/audit", false),
+                    link("settings", "Settings", "/settings", false),
                 ],
             });
         }

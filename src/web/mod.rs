@@ -23,7 +23,9 @@ mod login;
 mod merge;
 mod organizations;
 mod pager;
+mod referrals;
 mod segments;
+mod settings;
 mod soon;
 mod stakeholders;
 mod survey_public;
@@ -72,6 +74,8 @@ pub fn router() -> Router<AppState> {
         .merge(imports::router())
         .merge(export::router())
         .merge(import_mapping::router())
+        .merge(referrals::router())
+        .merge(settings::router())
         .merge(soon::router())
 }
 

@@ -110,6 +110,7 @@ struct ShowPage {
     people_shown: i64,
     people_list_href: Option<String>,
     can_edit: bool,
+    referrals: super::referrals::OrganizationSection,
 }
 
 /// People listed on an organization's page.
@@ -119,6 +120,7 @@ async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
+    Query(range): Query<super::referrals::RangeQuery>,
 ) -> AppResult<ShowPage> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
     let o = db::organizations::find(&mut tx, id)
@@ -131,8 +133,10 @@ async fn show(
         PEOPLE_SHOWN,
     )
     .await?;
+    let referrals = super::referrals::organization_section(&mut tx, &user, id, &range).await?;
     tx.commit().await?;
     Ok(ShowPage {
+        referrals,
         layout: Layout::new(&user, o.name.clone(), "organizations"),
         o,
         children,

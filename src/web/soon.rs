@@ -18,20 +18,12 @@ struct Area {
     will_do: &'static str,
 }
 
-const AREAS: &[Area] = &[
-    Area {
-        key: "dashboards",
-        path: "/dashboards",
-        title: "Dashboards",
-        will_do: "Executive, marketing and liaison dashboards: campaign performance, spend and reach, referral lift, the champion pipeline, feedback themes and message tests, as charts.",
-    },
-    Area {
-        key: "referrals",
-        path: "/referrals",
-        title: "Referrals",
-        will_do: "Referral trends per physician, organization and facility; leakage and decline alerts; campaign attribution against a comparison group.",
-    },
-];
+const AREAS: &[Area] = &[Area {
+    key: "dashboards",
+    path: "/dashboards",
+    title: "Dashboards",
+    will_do: "Executive, marketing and liaison dashboards: campaign performance, spend and reach, referral lift, the champion pipeline, feedback themes and message tests, as charts.",
+}];
 
 pub fn router() -> Router<AppState> {
     let mut router = Router::new();

@@ -477,6 +477,7 @@ struct ShowPage {
     can_edit: bool,
     is_admin: bool,
     today: String,
+    referrals: super::referrals::PhysicianSection,
 }
 
 impl ShowPage {
@@ -506,6 +507,7 @@ async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<StakeholderId>,
+    Query(range): Query<super::referrals::RangeQuery>,
 ) -> AppResult<Response> {
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
     let s = db::stakeholders::find(&mut tx, id)
@@ -539,8 +541,11 @@ async fn show(
     } else {
         Vec::new()
     };
+    let referrals =
+        super::referrals::physician_section(&mut tx, &user, id, s.npi.as_deref(), &range).await?;
     tx.commit().await?;
     Ok(ShowPage {
+        referrals,
         layout: Layout::new(&user, s.display_name(), "stakeholders"),
         can_edit: user.role.can_edit_book(),
         s,

@@ -18,6 +18,7 @@ mod imports;
 mod imports_csv;
 mod merge;
 mod organizations;
+mod referrals;
 mod relationships;
 mod security;
 mod stakeholders;
