@@ -193,6 +193,7 @@ async fn serve(database: &Database, config: Config) -> anyhow::Result<()> {
         demo::ensure(&pools, &state.hasher).await?;
     }
     crate::jobs::spawn_workers(pools.app.clone(), state.jobs.clone(), config.import_workers);
+    crate::jobs::influence::spawn_nightly(pools.app.clone());
     let router = app::build(state)?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await

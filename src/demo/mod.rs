@@ -3,6 +3,7 @@
 
 mod book;
 mod outreach;
+mod referrals;
 mod relationships;
 
 pub use book::people_seeded;
@@ -126,6 +127,7 @@ pub async fn ensure(pools: &Pools, hasher: &Hasher) -> anyhow::Result<()> {
     ensure_organizations(&mut tx, &actor).await?;
     relationships::ensure(&mut tx, &actor).await?;
     outreach::ensure(&mut tx, &actor).await?;
+    referrals::ensure(&mut tx, &actor).await?;
     tx.commit().await?;
     Ok(())
 }

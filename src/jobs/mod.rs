@@ -214,6 +214,12 @@ async fn run(pool: &PgPool, tenant: TenantId, id: Uuid, input: Input) -> anyhow:
     let (status, message) = match &result {
         Ok(()) => {
             tracing::info!(import.id = %id, "import finished");
+            // New people and referrals move influence: recompute it now, not at night.
+            if !ctx.job.dry_run
+                && let Err(e) = influence::recompute(pool, tenant).await
+            {
+                tracing::warn!(import.id = %id, error = %e, "influence scores after an import");
+            }
             return Ok(());
         }
         Err(JobError::Cancelled) => (ImportStatus::Cancelled, None),
