@@ -25,6 +25,7 @@ export DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/$DB" RAPPORT_BIND="12
 
 SERVER=
 cleanup() {
+  [ -f "$DIR/server.log" ] && { echo "--- server log (last lines)"; tail -20 "$DIR/server.log"; } >&2
   if [ -n "$SERVER" ]; then kill -TERM "$SERVER" 2>/dev/null || true; while kill -0 "$SERVER" 2>/dev/null; do sleep 0.1; done; fi
   [ "${KEEP_DB:-0}" = 1 ] || "${ADMIN[@]}" -c "drop database if exists $DB with (force)" || true
   rm -rf "$DIR"
@@ -40,14 +41,14 @@ bytes=$(stat -c %s "$FILE")
 echo "bench password 2026" | "$BIN" user create --tenant bench --email admin@bench.test --name "Bench Admin" --role admin --password-stdin >/dev/null
 TOKEN=$("$BIN" token create --tenant bench --email admin@bench.test --name upload 2>/dev/null)
 
-/usr/bin/time -f "%M" -o "$DIR/server.rss" "$BIN" serve >"$DIR/server.log" 2>&1 &
+"$BIN" serve >"$DIR/server.log" 2>&1 &
 SERVER=$!
 until curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null; do sleep 0.1; done
 load=$(cut -d' ' -f1 /proc/loadavg)
 
 t0=$(date +%s.%N)
 curl -fsS -o "$DIR/job.json" -H "Authorization: Bearer $TOKEN" -H "Content-Type: text/csv" \
-  --data-binary "@$FILE" "http://127.0.0.1:$PORT/api/v1/imports?kind=nppes&file_name=npidata_pfile_upload.csv&states=AK&referral_npis=false"
+  -X POST -T "$FILE" "http://127.0.0.1:$PORT/api/v1/imports?kind=nppes&file_name=npidata_pfile_upload.csv&states=AK&referral_npis=false"
 t1=$(date +%s.%N)
 JOB=$(sed -E 's/.*"id":"([^"]+)".*/\1/' "$DIR/job.json")
 stored=$("${PSQL[@]}" -c "select pg_size_pretty(sum(length(data))::bigint) || ' in ' || count(*) || ' pieces' from import_chunks where job_id = '$JOB'")
@@ -59,8 +60,8 @@ done
 t2=$(date +%s.%N)
 summary=$("${PSQL[@]}" -c "select rows_read || ' read, ' || skipped || ' skipped, ' || failed || ' failed' from import_jobs where id = '$JOB'")
 left=$("${PSQL[@]}" -c "select count(*) from import_chunks where job_id = '$JOB'")
+rss_mb=$(( $(awk '/VmHWM/ { print $2 }' "/proc/$SERVER/status") / 1024 ))
 kill -TERM "$SERVER"; while kill -0 "$SERVER" 2>/dev/null; do sleep 0.1; done; SERVER=
-rss_mb=$(( $(tail -1 "$DIR/server.rss") / 1024 ))
 up_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 up_rate=$(awk -v n="$bytes" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / 1e6 / (b - a) }')
 job_s=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }')
