@@ -4,6 +4,7 @@
 //! setting on the way out.
 
 mod chart;
+mod downloads;
 mod overview;
 mod sections;
 

@@ -15,7 +15,8 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::chart::Chart;
-use super::{RangeQuery, RangeView, audit_export, csv_download, percent, resolve_range};
+use super::downloads;
+use super::{RangeQuery, RangeView, percent, resolve_range};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db;
@@ -31,7 +32,6 @@ use crate::web::{Path, Query};
 
 /// Rows a section's tables show (the CSV has them all, up to this many).
 const SHOWN: i64 = 25;
-const CSV_ROWS: i64 = 100_000;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,17 +39,23 @@ pub fn router() -> Router<AppState> {
             "/referrals/stakeholders/{id}/section",
             get(physician_fragment),
         )
-        .route("/referrals/stakeholders/{id}/{table}", get(physician_csv))
+        .route(
+            "/referrals/stakeholders/{id}/{table}",
+            get(downloads::physician_csv),
+        )
         .route(
             "/referrals/organizations/{id}/section",
             get(organization_fragment),
         )
         .route(
             "/referrals/organizations/{id}/{table}",
-            get(organization_csv),
+            get(downloads::organization_csv),
         )
         .route("/referrals/facilities/{id}/section", get(facility_fragment))
-        .route("/referrals/facilities/{id}/{table}", get(facility_csv))
+        .route(
+            "/referrals/facilities/{id}/{table}",
+            get(downloads::facility_csv),
+        )
 }
 
 /// What every section shares: the range, the setting, the months and their chart.
@@ -67,7 +73,7 @@ pub struct Common {
 }
 
 impl Common {
-    async fn new(
+    pub(super) async fn new(
         conn: &mut PgConnection,
         user: &CurrentUser,
         q: &RangeQuery,
@@ -88,7 +94,7 @@ impl Common {
         })
     }
 
-    fn with_months(mut self, rows: Vec<MonthCount>, split: bool) -> Self {
+    pub(super) fn with_months(mut self, rows: Vec<MonthCount>, split: bool) -> Self {
         self.months = db::referrals::fill_months(&self.range.range, rows);
         self.total = self.months.iter().map(|m| m.total).sum();
         self.own = self.months.iter().map(|m| m.own).sum();
@@ -320,239 +326,4 @@ async fn facility_fragment(
     let referrals = facility_section(&mut tx, &user, &f, &q).await?;
     tx.commit().await?;
     Ok(fragment(FacilityFragment { referrals }))
-}
-
-fn month_rows(c: &Common, with_own: bool) -> Vec<Vec<String>> {
-    c.months
-        .iter()
-        .map(|m| {
-            let mut row = vec![
-                m.period.format("%Y-%m").to_string(),
-                c.cells.count(m.total).to_string(),
-            ];
-            if with_own {
-                row.push(c.cells.count(m.own).to_string());
-                row.push(c.cells.count(m.total - m.own).to_string());
-            }
-            row
-        })
-        .collect()
-}
-
-const MONTH_HEADER: &[&str] = &["month", "referrals", "own_facilities", "elsewhere"];
-
-async fn physician_csv(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path((id, table)): Path<(StakeholderId, String)>,
-    Query(q): Query<RangeQuery>,
-) -> AppResult<Response> {
-    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let s = db::stakeholders::find(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let npi = s.npi.clone().unwrap_or_default();
-    let c = Common::new(&mut tx, &user, &q, String::new(), String::new()).await?;
-    let range = c.range.range;
-    let (name, header, rows): (&str, &[&str], Vec<Vec<String>>) = match table.as_str() {
-        "trend.csv" => {
-            let trend =
-                db::referrals::physician::trend(&mut tx, user.tenant_id, &npi, &range).await?;
-            let c = c.with_months(trend, true);
-            ("trend", MONTH_HEADER, month_rows(&c, true))
-        }
-        "destinations.csv" => {
-            let rows = db::referrals::physician::destinations(
-                &mut tx,
-                user.tenant_id,
-                &npi,
-                &range,
-                CSV_ROWS,
-            )
-            .await?;
-            (
-                "destinations",
-                &["destination", "npi", "own_facility", "referrals"],
-                rows.iter()
-                    .map(|d| {
-                        vec![
-                            d.name(),
-                            d.to_npi.clone().unwrap_or_default(),
-                            if d.own { "yes" } else { "no" }.to_string(),
-                            c.cells.count(d.total).to_string(),
-                        ]
-                    })
-                    .collect(),
-            )
-        }
-        _ => return Err(AppError::NotFound),
-    };
-    audit_export(
-        &mut tx,
-        &user,
-        name,
-        Some(id.to_string()),
-        rows.len(),
-        &range,
-    )
-    .await?;
-    tx.commit().await?;
-    csv_download(
-        &format!(
-            "referrals-{}-{name}",
-            s.npi.as_deref().unwrap_or("physician")
-        ),
-        &range,
-        header,
-        rows,
-    )
-}
-
-async fn organization_csv(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path((id, table)): Path<(Uuid, String)>,
-    Query(q): Query<RangeQuery>,
-) -> AppResult<Response> {
-    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    db::organizations::find(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let c = Common::new(&mut tx, &user, &q, String::new(), String::new()).await?;
-    let range = c.range.range;
-    let (name, header, rows): (&str, &[&str], Vec<Vec<String>>) = match table.as_str() {
-        "trend.csv" => {
-            let trend =
-                db::referrals::places::organization_trend(&mut tx, user.tenant_id, id, &range)
-                    .await?;
-            let c = c.with_months(trend, true);
-            ("trend", MONTH_HEADER, month_rows(&c, true))
-        }
-        "members.csv" => {
-            let rows = db::referrals::places::organization_members(
-                &mut tx,
-                user.tenant_id,
-                id,
-                &range,
-                CSV_ROWS,
-            )
-            .await?;
-            (
-                "members",
-                &[
-                    "npi",
-                    "name",
-                    "stakeholder_id",
-                    "referrals",
-                    "own_facilities",
-                    "elsewhere",
-                    "loyalty_percent",
-                ],
-                rows.iter()
-                    .map(|m| {
-                        vec![
-                            m.npi.clone(),
-                            m.name.clone(),
-                            m.stakeholder_id.to_string(),
-                            c.cells.count(m.total).to_string(),
-                            c.cells.count(m.own).to_string(),
-                            c.cells.count(m.total - m.own).to_string(),
-                            c.cells
-                                .share(m.own, m.total)
-                                .map(|p| p.to_string())
-                                .unwrap_or_default(),
-                        ]
-                    })
-                    .collect(),
-            )
-        }
-        _ => return Err(AppError::NotFound),
-    };
-    audit_export(
-        &mut tx,
-        &user,
-        name,
-        Some(id.to_string()),
-        rows.len(),
-        &range,
-    )
-    .await?;
-    tx.commit().await?;
-    csv_download(
-        &format!("referrals-organization-{name}"),
-        &range,
-        header,
-        rows,
-    )
-}
-
-async fn facility_csv(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path((id, table)): Path<(FacilityId, String)>,
-    Query(q): Query<RangeQuery>,
-) -> AppResult<Response> {
-    let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let f = db::facilities::find(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let npi = f.npi.as_deref();
-    let c = Common::new(&mut tx, &user, &q, String::new(), String::new()).await?;
-    let range = c.range.range;
-    let r = &range;
-    let (name, header, rows): (&str, &[&str], Vec<Vec<String>>) = match table.as_str() {
-        "trend.csv" => {
-            let trend =
-                db::referrals::places::facility_trend(&mut tx, user.tenant_id, id, npi, r).await?;
-            let c = c.with_months(trend, false);
-            ("trend", &["month", "referrals"], month_rows(&c, false))
-        }
-        "service-lines.csv" => {
-            let rows =
-                db::referrals::places::facility_service_lines(&mut tx, user.tenant_id, id, npi, r)
-                    .await?;
-            (
-                "service-lines",
-                &["service_line", "referrals", "referring_physicians"],
-                rows.iter()
-                    .map(|s| {
-                        vec![
-                            s.service_line.clone().unwrap_or_default(),
-                            c.cells.count(s.total).to_string(),
-                            c.cells.count(s.referrers).to_string(),
-                        ]
-                    })
-                    .collect(),
-            )
-        }
-        "referrers.csv" => {
-            let rows = db::referrals::places::facility_referrers(
-                &mut tx,
-                user.tenant_id,
-                id,
-                npi,
-                r,
-                CSV_ROWS,
-            )
-            .await?;
-            (
-                "referrers",
-                &["npi", "name", "stakeholder_id", "referrals"],
-                rows.iter()
-                    .map(|x| {
-                        vec![
-                            x.from_npi.clone(),
-                            x.name.clone().unwrap_or_default(),
-                            x.stakeholder_id.map(|i| i.to_string()).unwrap_or_default(),
-                            c.cells.count(x.total).to_string(),
-                        ]
-                    })
-                    .collect(),
-            )
-        }
-        _ => return Err(AppError::NotFound),
-    };
-    audit_export(&mut tx, &user, name, Some(id.to_string()), rows.len(), r).await?;
-    tx.commit().await?;
-    csv_download(&format!("referrals-facility-{name}"), r, header, rows)
 }
