@@ -40,9 +40,10 @@ impl ImportStatus {
     }
 }
 
-/// The kinds this release imports (FHIR and stakeholder CSV files arrive in a later one).
+/// The kinds this release imports.
 pub const IMPORTABLE: &[ImportKind] = &[
     ImportKind::Nppes,
+    ImportKind::Fhir,
     ImportKind::Referrals,
     ImportKind::Stakeholders,
 ];

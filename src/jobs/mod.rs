@@ -5,6 +5,7 @@
 //! next worker runs the job again.
 
 mod copy;
+mod fhir;
 pub mod influence;
 mod nppes;
 mod referrals;
@@ -203,9 +204,7 @@ async fn run(pool: &PgPool, tenant: TenantId, id: Uuid, input: Input) -> anyhow:
     tracing::info!(import.id = %id, import.kind = ctx.job.kind, "import started");
     let result = match kind {
         Some(ImportKind::Nppes) => nppes::run(&ctx, input).await,
-        Some(ImportKind::Fhir) => Err(JobError::Rejected(
-            "FHIR files cannot be imported by this version of Rapport.".into(),
-        )),
+        Some(ImportKind::Fhir) => fhir::run(&ctx, input).await,
         Some(ImportKind::Referrals) => referrals::run(&ctx, input).await,
         Some(ImportKind::Stakeholders) => stakeholders::run(&ctx, input).await,
         None => Err(JobError::Rejected("Unknown import kind.".into())),
