@@ -504,3 +504,51 @@ pub async fn caller(app: &TestApp, slug: &str, role: Role) -> Caller {
 pub async fn json_of(r: reqwest::Response) -> serde_json::Value {
     r.json().await.expect("json")
 }
+
+/// Uploads an import through the page (a multipart form with `kind`, options and `file`);
+/// returns the job id from the redirect.
+pub async fn upload_import(s: &Session, form: reqwest::multipart::Form) -> uuid::Uuid {
+    let r = s
+        .client
+        .post(format!("{}/admin/imports", s.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "upload should redirect");
+    let to = location(&r);
+    to.rsplit('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no job id in {to:?}"))
+}
+
+/// The import job's row once it has finished, as the API shows it (waits up to a minute).
+pub async fn finished_job(app: &TestApp, tenant: TenantId, job: uuid::Uuid) -> serde_json::Value {
+    for _ in 0..600 {
+        let mut tx = tenant_tx(&app.pools.app, tenant).await.expect("tx");
+        let row = db::imports::find(&mut tx, job)
+            .await
+            .expect("find")
+            .expect("job");
+        tx.commit().await.expect("commit");
+        if row.finished() {
+            return serde_json::to_value(row).expect("json");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("job {job} did not finish");
+}
+
+/// A finished job's counts: read, created, updated, unchanged, skipped, failed.
+pub fn job_counts(job: &serde_json::Value) -> [i64; 6] {
+    [
+        "rows_read",
+        "created",
+        "updated",
+        "unchanged",
+        "skipped",
+        "failed",
+    ]
+    .map(|k| job[k].as_i64().unwrap_or(-1))
+}

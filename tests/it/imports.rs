@@ -4,13 +4,15 @@
 
 use std::time::Duration;
 
-use rapport::domain::{Role, TenantId};
+use rapport::domain::Role;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
-use serde_json::Value;
 use uuid::Uuid;
 
-use crate::helpers::{Session, TestApp, caller, json_of, location};
+use crate::helpers::{
+    TestApp, caller, finished_job as finished, job_counts as counts, json_of, location,
+    upload_import as upload,
+};
 
 const NPPES: &[u8] = include_bytes!("../fixtures/nppes_2019_head19.csv");
 const CMS: &[u8] = include_bytes!("../fixtures/referrals_cms_shared_patients_sample200.csv");
@@ -24,62 +26,6 @@ fn form(kind: &str, file_name: &str, bytes: &[u8], extra: &[(&str, &str)]) -> Fo
         "file",
         Part::bytes(bytes.to_vec()).file_name(file_name.to_string()),
     )
-}
-
-/// Uploads through the page; returns the job id from the redirect.
-async fn upload(s: &Session, form: Form) -> Uuid {
-    let r = s
-        .client
-        .post(format!("{}/admin/imports", s.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "upload should redirect");
-    let to = location(&r);
-    to.rsplit('/')
-        .next()
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("no job id in {to:?}"))
-}
-
-/// The job row once it has finished (the worker polls every couple of seconds at most).
-async fn finished(app: &TestApp, tenant: TenantId, job: Uuid) -> Value {
-    for _ in 0..300 {
-        let status = app
-            .count(
-                tenant,
-                &format!(
-                    "select case status when 'succeeded' then 1 when 'failed' then 2 when 'cancelled' then 3 else 0 end::bigint from import_jobs where id = '{job}'"
-                ),
-            )
-            .await;
-        if status != 0 {
-            let mut tx = rapport::postgres::tenant_tx(&app.pools.app, tenant)
-                .await
-                .expect("tx");
-            let row = rapport::db::imports::find(&mut tx, job)
-                .await
-                .expect("find")
-                .expect("job");
-            tx.commit().await.expect("commit");
-            return serde_json::to_value(row).expect("json");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("job {job} did not finish");
-}
-
-fn counts(job: &Value) -> [i64; 6] {
-    [
-        "rows_read",
-        "created",
-        "updated",
-        "unchanged",
-        "skipped",
-        "failed",
-    ]
-    .map(|k| job[k].as_i64().unwrap_or(-1))
 }
 
 #[tokio::test]

@@ -2,15 +2,12 @@
 //! screen (suggested from the header), imported with matches by NPI or email, and only the
 //! mapped fields written.
 
-use std::time::Duration;
-
-use rapport::domain::{Role, TenantId};
+use rapport::domain::Role;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
-use serde_json::Value;
 use uuid::Uuid;
 
-use crate::helpers::{Session, TestApp, caller, json_of, location};
+use crate::helpers::{Session, TestApp, caller, finished_job as finished, json_of, location};
 
 const ROSTER: &str = "\u{feff}First Name;Last Name;NPI Number;E-mail;Practice Name;Tier;Notes\r\n\
 Ana;Ruiz;1234567893;ana.ruiz@clinic.test;Cascade Cardiology;A;likes mornings\r\n\
@@ -27,24 +24,6 @@ async fn upload(s: &Session, bytes: &[u8]) -> reqwest::Response {
         .send()
         .await
         .expect("upload")
-}
-
-async fn finished(app: &TestApp, tenant: TenantId, job: Uuid) -> Value {
-    for _ in 0..300 {
-        let mut tx = rapport::postgres::tenant_tx(&app.pools.app, tenant)
-            .await
-            .expect("tx");
-        let row = rapport::db::imports::find(&mut tx, job)
-            .await
-            .expect("find")
-            .expect("job");
-        tx.commit().await.expect("commit");
-        if row.finished() {
-            return serde_json::to_value(row).expect("json");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("job {job} did not finish");
 }
 
 fn job_in(path: &str) -> Uuid {

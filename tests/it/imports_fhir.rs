@@ -3,15 +3,15 @@
 //! id, and one that resolves nowhere; wrong files, dry runs, tenancy, and a few thousand
 //! resources in one job.
 
-use std::time::Duration;
-
 use rapport::domain::{Role, TenantId};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Session, TestApp, location};
+use crate::helpers::{
+    Session, TestApp, finished_job as finished, job_counts as counts, upload_import,
+};
 
 macro_rules! sample {
     ($name:literal) => {
@@ -45,37 +45,7 @@ async fn upload(s: &Session, file_name: &str, bytes: &[u8], dry_run: bool) -> Uu
         "file",
         Part::bytes(bytes.to_vec()).file_name(file_name.to_string()),
     );
-    let r = s
-        .client
-        .post(format!("{}/admin/imports", s.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "upload should redirect");
-    let to = location(&r);
-    to.rsplit('/')
-        .next()
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("no job id in {to:?}"))
-}
-
-async fn finished(app: &TestApp, tenant: TenantId, job: Uuid) -> Value {
-    for _ in 0..600 {
-        let mut tx = rapport::postgres::tenant_tx(&app.pools.app, tenant)
-            .await
-            .expect("tx");
-        let row = rapport::db::imports::find(&mut tx, job)
-            .await
-            .expect("find")
-            .expect("job");
-        tx.commit().await.expect("commit");
-        if row.finished() {
-            return serde_json::to_value(row).expect("json");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("job {job} did not finish");
+    upload_import(s, form).await
 }
 
 /// Uploads and waits; the job must succeed.
@@ -84,19 +54,6 @@ async fn import(app: &TestApp, s: &Session, file_name: &str, bytes: &[u8]) -> Va
     let done = finished(app, s.tenant, job).await;
     assert_eq!(done["status"], "succeeded", "{file_name}: {done}");
     done
-}
-
-/// read, created, updated, unchanged, skipped, failed.
-fn counts(job: &Value) -> [i64; 6] {
-    [
-        "rows_read",
-        "created",
-        "updated",
-        "unchanged",
-        "skipped",
-        "failed",
-    ]
-    .map(|k| job[k].as_i64().unwrap_or(-1))
 }
 
 fn job_id(job: &Value) -> Uuid {

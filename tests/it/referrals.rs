@@ -2,14 +2,12 @@
 //! loyalty share from facility NPIs, the decline list, small-cell suppression on pages, CSV
 //! and API, the settings page, facility NPI validation, and tenancy.
 
-use std::time::Duration;
-
 use rapport::domain::{Role, TenantId, npi_check_digit};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
-use crate::helpers::{Session, TestApp, caller, location};
+use crate::helpers::{Session, TestApp, caller, finished_job, location, upload_import};
 
 /// A valid NPI from nine digits.
 fn npi(nine: &str) -> String {
@@ -79,34 +77,9 @@ async fn import(app: &TestApp, s: &Session, csv: String) {
         "file",
         Part::bytes(csv.into_bytes()).file_name("referrals.csv"),
     );
-    let r = s
-        .client
-        .post(format!("{}/admin/imports", s.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "upload should redirect");
-    let job = location(&r)
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    for _ in 0..300 {
-        let done = app
-            .count(
-                s.tenant,
-                &format!(
-                    "select count(*) from import_jobs where id = '{job}' and status = 'succeeded'"
-                ),
-            )
-            .await;
-        if done == 1 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("import {job} did not succeed");
+    let job = upload_import(s, form).await;
+    let done = finished_job(app, s.tenant, job).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
 }
 
 fn csv_row<'a>(csv: &'a str, npi: &str) -> Vec<&'a str> {
