@@ -250,6 +250,38 @@ async fn run(pool: &PgPool, tenant: TenantId, id: Uuid, input: Input) -> anyhow:
     Ok(())
 }
 
+/// The rows a job could not take: every one counted, the first
+/// [`MAX_STORED_ERRORS`](crate::db::imports::MAX_STORED_ERRORS) kept for
+/// the error report.
+#[derive(Debug, Default)]
+pub(crate) struct RowErrors {
+    kept: Vec<RowError>,
+    failed: i64,
+}
+
+impl RowErrors {
+    pub(crate) fn push(&mut self, e: RowError) {
+        self.failed += 1;
+        if self.kept.len() < crate::db::imports::MAX_STORED_ERRORS {
+            self.kept.push(e);
+        }
+    }
+
+    pub(crate) fn failed(&self) -> i64 {
+        self.failed
+    }
+
+    pub(crate) fn first(&self) -> Option<&RowError> {
+        self.kept.first()
+    }
+
+    /// The kept errors in line order, for the report.
+    pub(crate) fn into_sorted(mut self) -> Vec<RowError> {
+        self.kept.sort_by_key(|e| e.line);
+        self.kept
+    }
+}
+
 /// Writes progress every few hundred milliseconds and picks up a cancel request.
 async fn report_progress(pool: PgPool, tenant: TenantId, job: Uuid, progress: Arc<Progress>) {
     loop {

@@ -10,8 +10,8 @@ use sqlx::PgConnection;
 
 use super::copy::{CopySink, Counting, copy_rows, word_array};
 use super::source::Input;
-use super::{JobContext, JobError, Outcome, finish_in};
-use crate::db::imports::{Counts, MAX_STORED_ERRORS};
+use super::{JobContext, JobError, Outcome, RowErrors, finish_in};
+use crate::db::imports::Counts;
 use crate::domain::kind_for_taxonomy;
 use crate::domain::search::StakeholderText;
 use crate::imports::RowError;
@@ -37,17 +37,7 @@ struct Read {
     outside_market: i64,
     /// Kept outside the market because referral data names them.
     from_referrals: i64,
-    errors: Vec<RowError>,
-    failed: i64,
-}
-
-impl Read {
-    fn error(&mut self, e: RowError) {
-        self.failed += 1;
-        if self.errors.len() < MAX_STORED_ERRORS {
-            self.errors.push(e);
-        }
-    }
+    errors: RowErrors,
 }
 
 /// The kind of organization a registry taxonomy describes.
@@ -250,7 +240,7 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
                 }
             }
             match item {
-                Err(e) => read.error(e),
+                Err(e) => read.errors.push(e),
                 Ok(p) => {
                     if !market.keeps(&p) {
                         if !wanted.contains(&p.npi) {
@@ -260,7 +250,7 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
                         read.from_referrals += 1;
                     }
                     if !seen.insert(p.npi.clone()) {
-                        read.error(RowError::new(
+                        read.errors.push(RowError::new(
                             line,
                             Some("NPI"),
                             format!(
@@ -271,7 +261,7 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
                         continue;
                     }
                     if let Err(e) = stage(&p, line, &specialties, sink) {
-                        read.error(e);
+                        read.errors.push(e);
                     }
                 }
             }
@@ -301,9 +291,9 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
                 - review.deactivated
                 - review.deactivated_unknown,
             skipped: read.outside_market + review.deactivated_unknown,
-            failed: read.failed,
+            failed: read.errors.failed(),
         },
-        errors: read.errors,
+        errors: read.errors.into_sorted(),
         summary: serde_json::json!({
             "outside_market": read.outside_market,
             "from_referrals": read.from_referrals,

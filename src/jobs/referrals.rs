@@ -9,8 +9,8 @@ use sqlx::PgConnection;
 
 use super::copy::{Counting, copy_rows};
 use super::source::Input;
-use super::{JobContext, JobError, Outcome, finish_in};
-use crate::db::imports::{Counts, MAX_STORED_ERRORS};
+use super::{JobContext, JobError, Outcome, RowErrors, finish_in};
+use crate::db::imports::Counts;
 use crate::imports::RowError;
 use crate::imports::referrals::{self, Layout};
 use crate::postgres::tenant_tx;
@@ -30,17 +30,7 @@ const MAX_COUNT: i64 = i32::MAX as i64;
 struct Read {
     rows: i64,
     layout: Option<Layout>,
-    errors: Vec<RowError>,
-    failed: i64,
-}
-
-impl Read {
-    fn error(&mut self, e: RowError) {
-        self.failed += 1;
-        if self.errors.len() < MAX_STORED_ERRORS {
-            self.errors.push(e);
-        }
-    }
+    errors: RowErrors,
 }
 
 pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
@@ -81,7 +71,7 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
             let r = match item {
                 Ok(r) => r,
                 Err(e) => {
-                    read.error(e);
+                    read.errors.push(e);
                     continue;
                 }
             };
@@ -91,7 +81,7 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
                 .or(default_period)
                 .map(|d| d.with_day(1).unwrap_or(d))
             else {
-                read.error(RowError::new(
+                read.errors.push(RowError::new(
                     line,
                     Some("period"),
                     "no period: the file does not say when, so choose the period it covers",
@@ -99,7 +89,7 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
                 continue;
             };
             if r.count > MAX_COUNT || r.patients.is_some_and(|p| p > MAX_COUNT) {
-                read.error(RowError::new(line, Some("count"), "the count is too large"));
+                read.errors.push(RowError::new(line, Some("count"), "the count is too large"));
                 continue;
             }
             let service_line = r
@@ -128,9 +118,8 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
         .execute(&mut *tx)
         .await?;
     for e in check_staged(&mut tx).await? {
-        read.error(e);
+        read.errors.push(e);
     }
-    read.errors.sort_by_key(|e| e.line);
     let unknown = unknown_npis(&mut tx, ctx).await?;
     let (staged, new, changed): (i64, i64, i64) = sqlx::query_as(
         "select count(*), count(*) filter (where r.id is null),
@@ -177,9 +166,9 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
             updated: changed,
             unchanged: staged - new - changed,
             skipped: 0,
-            failed: read.failed,
+            failed: read.errors.failed(),
         },
-        errors: read.errors,
+        errors: read.errors.into_sorted(),
         summary: serde_json::json!({
             "layout": read.layout.map(|l| l.label()),
             "period": default_period,

@@ -10,8 +10,8 @@ use sqlx::PgConnection;
 
 use super::copy::{Counting, copy_rows};
 use super::source::Input;
-use super::{JobContext, JobError, Outcome, finish_in};
-use crate::db::imports::{Counts, MAX_STORED_ERRORS};
+use super::{JobContext, JobError, Outcome, RowErrors, finish_in};
+use crate::db::imports::Counts;
 use crate::domain::{StakeholderKind, kind_for_taxonomy};
 use crate::imports::RowError;
 use crate::imports::stakeholders::{self, Field, Mapping};
@@ -77,17 +77,7 @@ fn text_array(items: &[String]) -> String {
 #[derive(Default)]
 struct Read {
     rows: i64,
-    errors: Vec<RowError>,
-    failed: i64,
-}
-
-impl Read {
-    fn error(&mut self, e: RowError) {
-        self.failed += 1;
-        if self.errors.len() < MAX_STORED_ERRORS {
-            self.errors.push(e);
-        }
-    }
+    errors: RowErrors,
 }
 
 pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
@@ -124,14 +114,14 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
             let r = match item {
                 Ok(r) => r,
                 Err(e) => {
-                    read.error(e);
+                    read.errors.push(e);
                     continue;
                 }
             };
             if let Some(t) = &r.taxonomy_code
                 && !known.contains(t)
             {
-                read.error(RowError::new(
+                read.errors.push(RowError::new(
                     r.line,
                     Some("taxonomy"),
                     format!("“{t}” is not a taxonomy code in the NUCC code set"),
@@ -178,9 +168,8 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
         .execute(&mut *tx)
         .await?;
     for e in match_people(&mut tx).await? {
-        read.error(e);
+        read.errors.push(e);
     }
-    read.errors.sort_by_key(|e| e.line);
     let written: Vec<&str> = mapping
         .fields()
         .iter()
@@ -200,9 +189,9 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
             updated: changed,
             unchanged: staged - new - changed,
             skipped: 0,
-            failed: read.failed,
+            failed: read.errors.failed(),
         },
-        errors: read.errors,
+        errors: read.errors.into_sorted(),
         summary: serde_json::json!({ "mapping": options.mapping }),
     };
     finish_in(&mut tx, ctx, &outcome).await?;

@@ -44,10 +44,9 @@ use sqlx::PgConnection;
 
 use super::copy::{Counting, copy_rows};
 use super::source::Input;
-use super::{JobContext, JobError, Outcome, finish_in};
-use crate::db::imports::{Counts, MAX_STORED_ERRORS};
+use super::{JobContext, JobError, Outcome, RowErrors, finish_in};
+use crate::db::imports::Counts;
 use crate::domain::kind_for_taxonomy;
-use crate::imports::RowError;
 use crate::imports::fhir::{self, Resource};
 use crate::postgres::tenant_tx;
 
@@ -66,17 +65,7 @@ struct Read {
     skipped: i64,
     /// The NUCC codes of the roles' specialties.
     taxonomies: BTreeSet<String>,
-    errors: Vec<RowError>,
-    failed: i64,
-}
-
-impl Read {
-    fn error(&mut self, e: RowError) {
-        self.failed += 1;
-        if self.errors.len() < MAX_STORED_ERRORS {
-            self.errors.push(e);
-        }
-    }
+    errors: RowErrors,
 }
 
 /// Why a file with nothing to import is the wrong file.
@@ -127,7 +116,7 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
                 }
             }
             match item {
-                Err(e) => read.error(e),
+                Err(e) => read.errors.push(e),
                 Ok(entry) => {
                     if let Resource::Role(r) = &entry.resource
                         && let Some(t) = &r.taxonomy
@@ -167,9 +156,8 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
     // Staged rows resolution took out, or that name no place.
     let left_out = resolved.errors.len() as i64 + resolved.skipped_locations;
     for e in resolved.errors {
-        read.error(e);
+        read.errors.push(e);
     }
-    read.errors.sort_by_key(|e| e.line);
     let updated = review.changed + review.deactivated;
     let outcome = Outcome {
         counts: Counts {
@@ -178,9 +166,9 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
             updated,
             unchanged: (read.staged - left_out - review.new - updated).max(0),
             skipped: read.skipped + resolved.skipped_locations,
-            failed: read.failed,
+            failed: read.errors.failed(),
         },
-        errors: read.errors,
+        errors: read.errors.into_sorted(),
         summary: serde_json::json!({
             "layout": read.format,
             "skipped_types": read.skipped_types,
@@ -195,6 +183,7 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::imports::RowError;
 
     #[test]
     fn a_file_with_nothing_to_import_says_why() {
@@ -206,7 +195,8 @@ mod tests {
                 "This file holds no Practitioner, PractitionerRole, Organization or Location resources (it holds Patient)."
             )
         );
-        read.error(RowError::new(4, Some("resourceType"), "missing"));
+        read.errors
+            .push(RowError::new(4, Some("resourceType"), "missing"));
         assert!(nothing_to_import(&read).is_some_and(|m| m.contains("on line 4: missing")),);
         read.staged = 1;
         assert_eq!(nothing_to_import(&read), None);
