@@ -9,7 +9,8 @@
 // -> a marketer plans and launches a campaign with a segment and two variants
 // -> a survey is answered once through its private link
 // -> an admin uploads an NPPES file and its progress bar reaches done
-// -> an admin downloads the workspace export.
+// -> an admin downloads the workspace export
+// -> an executive reads the referral overview and opens a declining physician.
 //
 // Usage:  RAPPORT_BIN=/path/to/rapport node run.mjs     (or: npm test)
 // Env:    RAPPORT_BIN  (required) path to the built binary
@@ -122,6 +123,17 @@ async function act(what, page, fn) {
 
 function firstLine(e) {
   return String(e && e.message ? e.message : e).split('\n')[0];
+}
+
+/** Signs `page` in to the demo workspace as `email`. */
+async function signIn(page, email) {
+  await act(`sign in as ${email}`, page, async () => {
+    await page.goto('/login');
+    await page.getByLabel(labelName('Workspace')).fill(DEMO.workspace);
+    await page.getByLabel(labelName('Email')).fill(email);
+    await page.getByLabel(labelName('Password')).fill(DEMO.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  });
 }
 
 async function shot(page, name) {
@@ -501,13 +513,7 @@ async function main() {
       const phone = await context.newPage();
       try {
         await phone.setViewportSize(PHONE_NARROW);
-        await act('sign in as the demo liaison', phone, async () => {
-          await phone.goto('/login');
-          await phone.getByLabel(labelName('Workspace')).fill(DEMO.workspace);
-          await phone.getByLabel(labelName('Email')).fill(LIAISON_EMAIL);
-          await phone.getByLabel(labelName('Password')).fill(DEMO.password);
-          await phone.getByRole('button', { name: 'Sign in', exact: true }).click();
-        });
+        await signIn(phone, LIAISON_EMAIL);
         await expectPath(phone, '/', 'the liaison on the home page');
         // Count what the liaison does from here: taps and one typed name.
         let interactions = 0;
@@ -558,13 +564,7 @@ async function main() {
       const m = await context.newPage();
       try {
         await m.setViewportSize(DESKTOP);
-        await act('sign in as the demo marketer', m, async () => {
-          await m.goto('/login');
-          await m.getByLabel(labelName('Workspace')).fill(DEMO.workspace);
-          await m.getByLabel(labelName('Email')).fill(MARKETER_EMAIL);
-          await m.getByLabel(labelName('Password')).fill(DEMO.password);
-          await m.getByRole('button', { name: 'Sign in', exact: true }).click();
-        });
+        await signIn(m, MARKETER_EMAIL);
         await expectPath(m, '/', 'the marketer on the home page');
         await act('open a new segment', m, () => m.goto('/segments/new'));
         await act('name the segment and pick tier A', m, async () => {
@@ -653,13 +653,7 @@ async function main() {
       const a = await context.newPage();
       try {
         await a.setViewportSize(DESKTOP);
-        await act('sign in as the demo admin', a, async () => {
-          await a.goto('/login');
-          await a.getByLabel(labelName('Workspace')).fill(DEMO.workspace);
-          await a.getByLabel(labelName('Email')).fill(DEMO.email);
-          await a.getByLabel(labelName('Password')).fill(DEMO.password);
-          await a.getByRole('button', { name: 'Sign in', exact: true }).click();
-        });
+        await signIn(a, DEMO.email);
         await act('open a new import', a, () => a.goto('/admin/imports/new'));
         await act('choose the registry file and upload it', a, async () => {
           await a.getByLabel('NPPES provider registry').check();
@@ -684,13 +678,7 @@ async function main() {
       const a = await context.newPage();
       try {
         await a.setViewportSize(DESKTOP);
-        await act('sign in as the demo admin', a, async () => {
-          await a.goto('/login');
-          await a.getByLabel(labelName('Workspace')).fill(DEMO.workspace);
-          await a.getByLabel(labelName('Email')).fill(DEMO.email);
-          await a.getByLabel(labelName('Password')).fill(DEMO.password);
-          await a.getByRole('button', { name: 'Sign in', exact: true }).click();
-        });
+        await signIn(a, DEMO.email);
         await act('open Export from the navigation', a, () => a.getByRole('link', { name: 'Export', exact: true }).click());
         await expectVisible(a.getByRole('heading', { level: 1, name: 'Export the workspace' }), 'the export page', a);
         await act('choose JSON', a, () => a.getByLabel(/JSON Lines/).check());
@@ -712,6 +700,28 @@ async function main() {
         await shot(a, '16-export.png');
       } finally {
         await a.close();
+      }
+    });
+
+    await step('17. an executive reads the referral overview and opens a declining physician', async () => {
+      const x = await context.newPage();
+      try {
+        await x.setViewportSize(DESKTOP);
+        await signIn(x, 'executive@demo.test');
+        await act('open Referrals from the navigation', x, () => x.getByRole('link', { name: 'Referrals', exact: true }).click());
+        await expectVisible(x.getByRole('heading', { level: 1, name: 'Referrals' }), 'the referral overview', x);
+        await expectVisible(x.locator('svg[role=img]').first(), 'the monthly chart', x);
+        await act('show the chart as a table', x, () => x.getByText('Show as a table').first().click());
+        await expectVisible(x.getByRole('heading', { name: 'Declining' }), 'the decline list', x);
+        const declining = x.locator('section, div').filter({ has: x.getByRole('heading', { name: 'Declining' }) }).locator('tbody a').first();
+        await expectVisible(declining, 'a declining physician', x);
+        await x.evaluate(() => window.scrollTo(0, 0));
+        await shot(x, '17-referrals.png');
+        await act('open the first declining physician', x, () => declining.click());
+        await expectVisible(x.getByRole('heading', { name: /Referrals/ }).first(), "the physician's referral section", x);
+        await expectVisible(x.locator('svg[role=img]').first(), "the physician's monthly chart", x);
+      } finally {
+        await x.close();
       }
     });
   } catch (e) {
