@@ -14,7 +14,8 @@ use crate::auth::{ApiUser, CurrentUser};
 use crate::db::affiliations::{AffiliationFilter, AffiliationRow};
 use crate::db::assignments::{AssignmentFilter, AssignmentRow, BookRow, BookView};
 use crate::db::champions::{BoardCard, BoardFilter, StageChangeRow};
-use crate::db::influence::{InfluenceRow, InfluencerRow};
+use crate::db::influence::InfluenceRow;
+use crate::db::influence_scores::InfluencerRow;
 use crate::db::merge::{DuplicatePair, MergeError, Related};
 use crate::db::timeline::TimelineEntry;
 use crate::db::{self, PageRequest};
@@ -499,7 +500,8 @@ pub async fn delete_link(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Stakeholders ranked by the number and strength of the people they influence.
+/// Key influencers: the people others refer to or look to, ranked by influence score
+/// (weighted PageRank over referrals and influence links), with who gives them most of it.
 #[utoipa::path(get, path = "/api/v1/key-influencers", tag = "influence", params(super::ListParams),
     responses((status = 200, body = ListOf<InfluencerRow>), (status = 401, body = crate::error::Problem)))]
 pub async fn key_influencers(
@@ -507,9 +509,12 @@ pub async fn key_influencers(
     ApiUser(user): ApiUser,
     Query(p): Query<super::ListParams>,
 ) -> ApiResult<axum::Json<ListOf<InfluencerRow>>> {
+    crate::jobs::influence::ensure_fresh(&state.pools.app, user.tenant_id)
+        .await
+        .map_err(AppError::Internal)?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let page =
-        db::influence::key_influencers(&mut tx, PageRequest::new(p.page, p.per_page)).await?;
+    let page = db::influence_scores::key_influencers(&mut tx, PageRequest::new(p.page, p.per_page))
+        .await?;
     tx.commit().await?;
     Ok(axum::Json(page.into()))
 }

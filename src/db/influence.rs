@@ -1,4 +1,5 @@
-//! Influence links between stakeholders, and the key influencers they add up to.
+//! Influence links between stakeholders; a change marks the influence scores
+//! ([`super::influence_scores`]) stale.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -159,6 +160,7 @@ pub async fn save_audited(
                 view(l),
             )
             .await?;
+            super::influence_scores::mark_stale(conn, actor.tenant_id).await?;
             Ok(Some(id))
         }
         Some(id) => {
@@ -188,6 +190,7 @@ pub async fn save_audited(
                 super::audit::diff(&old, &view(l)),
             )
             .await?;
+            super::influence_scores::mark_stale(conn, actor.tenant_id).await?;
             Ok(Some(id))
         }
     }
@@ -214,47 +217,6 @@ pub async fn delete_audited(
         serde_json::json!({ "from_id": before.from_id, "to_id": before.to_id, "kind": before.kind }),
     )
     .await?;
+    super::influence_scores::mark_stale(conn, actor.tenant_id).await?;
     Ok(Some(before))
-}
-
-/// One row of the key-influencers list.
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
-pub struct InfluencerRow {
-    pub id: Uuid,
-    pub name: String,
-    pub specialty: Option<String>,
-    pub stage: Option<String>,
-    /// How many people they influence.
-    pub links: i64,
-    /// The sum of their outgoing links' strengths: the ranking until influence scores
-    /// come from the referral graph.
-    pub score: i64,
-    /// The people they influence most strongly, for the "why".
-    pub influences: Vec<String>,
-}
-
-/// Stakeholders ranked by the number and strength of the people they influence.
-pub async fn key_influencers(
-    conn: &mut PgConnection,
-    page: super::PageRequest,
-) -> sqlx::Result<super::Page<InfluencerRow>> {
-    let columns = format!(
-        "s.id, {} as name, t.display_name as specialty, s.stage, g.links, g.score,
-         array(select {} from influence_links l2 join stakeholders b on b.id = l2.to_id
-               where l2.from_id = s.id order by l2.strength desc, b.last_name limit 3) as influences",
-        super::stakeholders::name_sql("s"),
-        super::stakeholders::name_sql("b")
-    );
-    super::fetch_page(
-        conn,
-        &columns,
-        "(select from_id, count(*) as links, sum(strength)::bigint as score from influence_links group by from_id) g
-         join stakeholders s on s.id = g.from_id left join taxonomy t on t.code = s.taxonomy_code",
-        |qb| {
-            qb.push(" where s.status = 'active'");
-        },
-        "g.score desc, g.links desc, lower(s.last_name), s.id",
-        page,
-    )
-    .await
 }

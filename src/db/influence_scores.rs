@@ -132,8 +132,8 @@ pub async fn record_run(
     edges: i32,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "insert into influence_runs (tenant_id, computed_at, people, edges) values ($1, now(), $2, $3)
-         on conflict (tenant_id) do update set computed_at = now(), people = $2, edges = $3",
+        "insert into influence_runs (tenant_id, computed_at, people, edges, stale) values ($1, now(), $2, $3, false)
+         on conflict (tenant_id) do update set computed_at = now(), people = $2, edges = $3, stale = false",
     )
     .bind(tenant)
     .bind(people)
@@ -143,11 +143,88 @@ pub async fn record_run(
     Ok(())
 }
 
+/// Marks the workspace's scores out of date (an influence link changed).
+pub async fn mark_stale(conn: &mut PgConnection, tenant: TenantId) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into influence_runs (tenant_id, stale) values ($1, true)
+         on conflict (tenant_id) do update set stale = true",
+    )
+    .bind(tenant)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether the scores must be computed before they are read: never computed, or stale.
+pub async fn needs_recompute(conn: &mut PgConnection) -> sqlx::Result<bool> {
+    let stale: Option<bool> = sqlx::query_scalar("select stale from influence_runs")
+        .fetch_optional(conn)
+        .await?;
+    Ok(stale.unwrap_or(true))
+}
+
 /// When the workspace's scores were last computed, if ever.
 pub async fn last_run(
     conn: &mut PgConnection,
 ) -> sqlx::Result<Option<chrono::DateTime<chrono::Utc>>> {
-    sqlx::query_scalar("select computed_at from influence_runs")
+    sqlx::query_scalar("select computed_at from influence_runs where not stale")
         .fetch_optional(conn)
         .await
+}
+
+/// One row of the key-influencers list.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct InfluencerRow {
+    pub id: Uuid,
+    pub name: String,
+    pub specialty: Option<String>,
+    pub stage: Option<String>,
+    /// 1 is the most influential in the workspace.
+    pub rank: i32,
+    /// Their influence against the average person in the graph (2.0: twice the average).
+    pub times_average: f64,
+    /// Who gives them the most of it (refers to them, or looks to them), largest first.
+    pub reasons: Vec<String>,
+    /// Each reason's part of their influence, 0 to 1, in the same order.
+    pub reason_shares: Vec<f64>,
+}
+
+impl InfluencerRow {
+    /// The reasons with their shares as percentages, for the list.
+    pub fn why(&self) -> Vec<(String, String)> {
+        self.reasons
+            .iter()
+            .zip(&self.reason_shares)
+            .map(|(name, share)| (name.clone(), format!("{:.0}%", share * 100.0)))
+            .collect()
+    }
+}
+
+/// The people others refer to or look to, most influential first: everyone with a score
+/// that someone gives them (people who only send are not influencers).
+pub async fn key_influencers(
+    conn: &mut PgConnection,
+    page: super::PageRequest,
+) -> sqlx::Result<super::Page<InfluencerRow>> {
+    let columns = format!(
+        "s.id, {} as name, t.display_name as specialty, s.stage, sc.rank, sc.score * sc.people as times_average,
+         array(select {} from jsonb_array_elements(sc.reasons) with ordinality as e(v, ord)
+                 join stakeholders b on b.id = (e.v ->> 'id')::uuid order by e.ord) as reasons,
+         array(select (e.v ->> 'share')::float8 from jsonb_array_elements(sc.reasons) with ordinality as e(v, ord)
+                 join stakeholders b on b.id = (e.v ->> 'id')::uuid order by e.ord) as reason_shares",
+        super::stakeholders::name_sql("s"),
+        super::stakeholders::name_sql("b")
+    );
+    super::fetch_page(
+        conn,
+        &columns,
+        "influence_scores sc join stakeholders s on s.id = sc.stakeholder_id
+         left join taxonomy t on t.code = s.taxonomy_code",
+        |qb| {
+            qb.push(" where s.status = 'active' and jsonb_array_length(sc.reasons) > 0");
+        },
+        "sc.rank",
+        page,
+    )
+    .await
 }

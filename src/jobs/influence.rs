@@ -100,6 +100,18 @@ pub async fn recompute(pool: &PgPool, tenant: TenantId) -> anyhow::Result<Recomp
     })
 }
 
+/// Recomputes `tenant`'s scores first if they are stale or were never computed, so a list
+/// read next reflects the latest links.
+pub async fn ensure_fresh(pool: &PgPool, tenant: TenantId) -> anyhow::Result<()> {
+    let mut tx = tenant_tx(pool, tenant).await?;
+    let needed = db::influence_scores::needs_recompute(&mut tx).await?;
+    tx.commit().await?;
+    if needed {
+        recompute(pool, tenant).await?;
+    }
+    Ok(())
+}
+
 /// Recomputes every workspace whose scores are a day old (or were never computed), now and
 /// then every [`CHECK_EVERY`], for as long as the process runs.
 pub fn spawn_nightly(pool: PgPool) {
@@ -121,6 +133,7 @@ async fn recompute_stale(pool: &PgPool) -> anyhow::Result<()> {
     for id in tenants {
         let tenant = TenantId(id);
         let mut tx = tenant_tx(pool, tenant).await?;
+        // Stale scores count as never computed.
         let last = db::influence_scores::last_run(&mut tx).await?;
         tx.commit().await?;
         let stale = last

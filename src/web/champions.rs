@@ -15,7 +15,7 @@ use super::{Form, Layout, Pager, Path, Query, redirect_with_flash};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::champions::{BoardCard, BoardFilter};
-use crate::db::influence::InfluencerRow;
+use crate::db::influence_scores::InfluencerRow;
 use crate::db::stakeholders::PersonRef;
 use crate::db::taxonomy::Specialty;
 use crate::db::{self, PageRequest};
@@ -216,7 +216,6 @@ struct InfluencersPage {
     layout: Layout,
     rows: Vec<InfluencerRow>,
     pager: Pager,
-    first_rank: i64,
 }
 
 async fn influencers(
@@ -225,14 +224,16 @@ async fn influencers(
     Query(q): Query<PageQuery>,
 ) -> AppResult<InfluencersPage> {
     let request = PageRequest::new(q.page, None);
+    crate::jobs::influence::ensure_fresh(&state.pools.app, user.tenant_id)
+        .await
+        .map_err(AppError::Internal)?;
     let mut tx = tenant_tx(&state.pools.app, user.tenant_id).await?;
-    let page = db::influence::key_influencers(&mut tx, request).await?;
+    let page = db::influence_scores::key_influencers(&mut tx, request).await?;
     tx.commit().await?;
     Ok(InfluencersPage {
         layout: Layout::new(&user, "Key influencers", "champions"),
         pager: Pager::new(&page, "/champions/influencers"),
         rows: page.items,
-        first_rank: request.offset() + 1,
     })
 }
 

@@ -290,8 +290,18 @@ async fn influence_links_rank_key_influencers() {
 
     let ranked = json_of(c.api.get("/api/v1/key-influencers").await).await;
     assert_eq!(ranked["items"][0]["id"], ids[0].to_string());
-    assert_eq!(ranked["items"][0]["score"], 9);
-    assert_eq!(ranked["items"][0]["links"], 2);
+    assert_eq!(ranked["items"][0]["rank"], 1);
+    assert!(
+        ranked["items"][0]["times_average"]
+            .as_f64()
+            .expect("influence")
+            > 1.0
+    );
+    let reasons = ranked["items"][0]["reasons"].to_string();
+    assert!(
+        reasons.contains("Pat Follower") && reasons.contains("Pat Other"),
+        "{reasons}"
+    );
     let of_follower = json_of(
         c.api
             .get(&format!(
