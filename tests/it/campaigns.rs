@@ -160,6 +160,10 @@ async fn a_marketer_plans_launches_and_fills_a_campaign_through_the_pages() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = s.text(&format!("/campaigns/{campaign}")).await;
     assert!(page.contains("Test") && page.contains("Reach 80%") && page.contains("$300.00"));
+    assert!(
+        !page.contains("95% interval"),
+        "no test result before the split is recorded"
+    );
 
     // Launch: the audience freezes and everyone gets a variant.
     let r = s
@@ -171,6 +175,10 @@ async fn a_marketer_plans_launches_and_fills_a_campaign_through_the_pages() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = s.text(&format!("/campaigns/{campaign}")).await;
     assert!(page.contains("Its audience is frozen: 3 members"), "{page}");
+    assert!(
+        page.contains("No one has received a variant yet.") && page.contains("95% interval"),
+        "the message test is read out once the split is recorded"
+    );
     let members = s.text(&format!("/campaigns/{campaign}/members")).await;
     assert!(
         members.contains("Okafor") && members.contains("Email: A") || members.contains("Email: B")

@@ -8,6 +8,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use uuid::Uuid;
 
+use crate::analytics::message_test::{self, Tally};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db;
@@ -46,6 +47,19 @@ pub struct ChannelRow {
     pub no_response: i64,
     pub unknown: i64,
     pub total: i64,
+}
+
+/// A message test as the campaign page shows it.
+struct TestView {
+    verdict: String,
+    rows: Vec<TestRow>,
+}
+
+struct TestRow {
+    name: String,
+    counts: String,
+    rate: String,
+    interval: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -140,6 +154,43 @@ impl ShowPage {
 
     fn vstats(&self, variant: &Uuid) -> Option<&VariantStats> {
         self.variant_stats.get(variant)
+    }
+
+    /// The message test on `channel` read out: each variant's response rate among the members
+    /// it reached, with its interval, and the verdict. Only once the split is recorded.
+    fn test_result(&self, mw: &MessageWithVariants, channel: &str) -> Option<TestView> {
+        self.c.audience_frozen_at?;
+        let tallies: Vec<Tally> = mw
+            .variants
+            .iter()
+            .filter(|v| v.channel == channel)
+            .map(|v| {
+                let s = self.variant_stats.get(&v.id);
+                Tally {
+                    name: v.label.clone(),
+                    responses: s.map_or(0, |s| s.responded.max(0) as u64),
+                    recipients: s.map_or(0, |s| s.reached.max(0) as u64),
+                }
+            })
+            .collect();
+        let test = message_test::read(&tallies);
+        Some(TestView {
+            verdict: test.verdict,
+            rows: tallies
+                .iter()
+                .zip(test.variants)
+                .map(|(t, v)| TestRow {
+                    name: t.name.clone(),
+                    counts: format!("{} of {}", t.responses, t.recipients),
+                    rate: v
+                        .rate
+                        .map_or("—".into(), |p| format!("{:.1}%", p.rate * 100.0)),
+                    interval: v.rate.map_or("—".into(), |p| {
+                        format!("{:.1}% to {:.1}%", p.low * 100.0, p.high * 100.0)
+                    }),
+                })
+                .collect(),
+        })
     }
 
     fn status_class(&self) -> &'static str {
