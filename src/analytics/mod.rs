@@ -4,8 +4,12 @@
 //! - [`message_test`]: a message test read out ("B is ahead, not yet significant …").
 //! - [`lift`]: referral lift of a campaign, difference in differences with an interval.
 //! - [`influence`]: weighted PageRank over referral edges and influence links.
+//! - [`alerts`]: leakage and decline alerts ranked by referrals at stake and influence.
+//! - [`priorities`]: who a liaison should see next, and why.
 
+pub mod alerts;
 pub mod influence;
 pub mod lift;
 pub mod message_test;
+pub mod priorities;
 pub mod stats;
