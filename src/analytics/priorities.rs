@@ -3,7 +3,7 @@
 //!
 //! Points, so a reader can check a row by hand:
 //! - overdue contact: 10, plus 1 for every 3 days overdue (up to 30 more);
-//! - a decline or leakage alert: 20, plus 1 for every 5 referrals a year at stake (up to 40);
+//! - a decline or leakage alert: 25, plus 1 for every 4 referrals a year at stake (up to 50);
 //! - open concerns: 15 each (up to 3), plus 1 for every 6 days the oldest has waited (up to 10);
 //! - influence multiplies the sum: each doubling above the average adds a quarter.
 //!
@@ -42,7 +42,7 @@ pub fn priority(s: &Signals) -> Option<Priority> {
         } else {
             0.0
         };
-        points += 20.0 + (at_stake / 5.0).min(40.0);
+        points += 25.0 + (at_stake / 4.0).min(50.0);
         reasons.push(match kind {
             AlertKind::Decline => format!(
                 "Referrals to your facilities are falling: about {at_stake:.0} a year at stake"
@@ -115,7 +115,7 @@ mod tests {
     #[test]
     fn a_hand_computed_row() {
         // Overdue 12 days: 10 + 4; one concern 18 days old: 15 + 3; a decline with 100 a year
-        // at stake: 20 + 20. Sum 72; influence 4x: weight 1.5; score 108.
+        // at stake: 25 + 25. Sum 82; influence 4x: weight 1.5; score 123.
         let s = Signals {
             days_overdue: Some(12),
             cadence_days: Some(30),
@@ -125,7 +125,7 @@ mod tests {
             influence: Some(4.0),
         };
         let p = priority(&s).unwrap();
-        assert!((p.score - 108.0).abs() < 1e-9, "{}", p.score);
+        assert!((p.score - 123.0).abs() < 1e-9, "{}", p.score);
         assert_eq!(
             p.reasons,
             vec![

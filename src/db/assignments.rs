@@ -319,7 +319,7 @@ pub struct BookCounts {
     pub due_soon: i64,
 }
 
-const BOOK_FROM: &str = "(select s.id, s.tier, s.stage, t.display_name as specialty, a.role, s.do_not_contact,
+pub(crate) const BOOK_FROM: &str = "(select s.id, s.npi, s.tier, s.stage, t.display_name as specialty, a.role, s.do_not_contact,
         s.last_contact_at, s.first_name, s.last_name, s.prefix, s.middle_name, s.suffix, s.credentials,
         case s.tier when 'A' then $2 when 'B' then $3 when 'C' then $4 end as cadence_days
       from assignments a

@@ -20,6 +20,7 @@ pub mod influence_scores;
 pub mod merge;
 pub mod messages;
 pub mod organizations;
+pub mod priorities;
 pub mod referrals;
 pub mod segments;
 pub mod sessions;

@@ -124,7 +124,12 @@ struct BookPage {
     /// Users whose books this user may look at (managers only).
     users: Vec<(Uuid, String)>,
     is_admin: bool,
+    /// Who to see next, with the reasons.
+    see_next: Vec<db::priorities::PriorityRow>,
 }
+
+/// How many people the "see next" list shows.
+const SEE_NEXT: usize = 10;
 
 /// "My stakeholders": who in the signed-in user's book is due or overdue for contact.
 /// Admins, marketers and executives may open another user's book.
@@ -168,6 +173,7 @@ async fn book(
     let cadence = db::assignments::cadence(&mut tx).await?;
     let page = PageRequest::new(q.page, Some(50));
     let (rows, counts) = db::assignments::book(&mut tx, whose, cadence, view, page).await?;
+    let see_next = db::priorities::see_next(&mut tx, whose, cadence, SEE_NEXT).await?;
     tx.commit().await?;
     let shown = match view {
         BookView::Due => counts.overdue + counts.due_soon,
@@ -201,6 +207,7 @@ async fn book(
         owner,
         users,
         is_admin: user.role == Role::Admin,
+        see_next,
     })
 }
 

@@ -19,6 +19,7 @@ mod imports_fhir;
 mod influence_scores;
 mod merge;
 mod organizations;
+mod priorities;
 mod referrals;
 mod relationships;
 mod security;
