@@ -341,7 +341,12 @@ async fn kpi_list(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<V
         .ok_or(AppError::NotFound)?;
     let (audience, _) = db::campaign_members::audience_for(&mut tx, &c).await?;
     let stats = db::campaign_members::stats(&mut tx, &audience).await?;
-    let views = db::campaign_money::kpi_views(db::campaign_money::kpis(&mut tx, id).await?, &stats);
+    let lift = db::lift::campaign_lift(&mut tx, id).await?;
+    let views = db::campaign_money::kpi_views(
+        db::campaign_money::kpis(&mut tx, id).await?,
+        &stats,
+        lift.as_ref().and_then(|l| l.percent),
+    );
     tx.commit().await?;
     Ok(views)
 }

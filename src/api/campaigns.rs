@@ -257,6 +257,8 @@ pub struct Results {
     pub spent: String,
     pub budget: Option<String>,
     pub feedback: CampaignFeedback,
+    /// Referral lift: touched members against a comparison group, before and after the start.
+    pub referral_lift: Option<crate::db::lift::LiftView>,
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/results", tag = "campaigns", params(("id" = Uuid, Path)),
@@ -272,7 +274,12 @@ pub async fn results(
         .ok_or(AppError::NotFound)?;
     let (audience, _) = db::campaign_members::audience_for(&mut tx, &c).await?;
     let stats = db::campaign_members::stats(&mut tx, &audience).await?;
-    let kpis = db::campaign_money::kpi_views(db::campaign_money::kpis(&mut tx, id).await?, &stats);
+    let lift = db::lift::campaign_lift(&mut tx, id).await?;
+    let kpis = db::campaign_money::kpi_views(
+        db::campaign_money::kpis(&mut tx, id).await?,
+        &stats,
+        lift.as_ref().and_then(|l| l.percent),
+    );
     let variants = db::campaign_members::variant_stats(&mut tx, id).await?;
     let feedback = db::campaign_money::feedback(&mut tx, id).await?;
     tx.commit().await?;
@@ -283,6 +290,7 @@ pub async fn results(
         spent: c.spent().plain(),
         budget: c.budget().map(Money::plain),
         feedback,
+        referral_lift: lift,
     }))
 }
 

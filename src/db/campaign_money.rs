@@ -191,8 +191,13 @@ pub async fn kpis(conn: &mut PgConnection, campaign: Uuid) -> sqlx::Result<Vec<K
     .await
 }
 
-/// The KPIs with their actual values from the campaign's numbers.
-pub fn kpi_views(rows: Vec<KpiRow>, stats: &CampaignStats) -> Vec<KpiView> {
+/// The KPIs with their actual values from the campaign's numbers (`lift_percent`: the
+/// referral lift against the touched physicians' baseline, when there is enough data).
+pub fn kpi_views(
+    rows: Vec<KpiRow>,
+    stats: &CampaignStats,
+    lift_percent: Option<f64>,
+) -> Vec<KpiView> {
     rows.into_iter()
         .map(|k| {
             let measure = KpiMeasure::parse(&k.measure).unwrap_or(KpiMeasure::Manual);
@@ -204,9 +209,10 @@ pub fn kpi_views(rows: Vec<KpiRow>, stats: &CampaignStats) -> Vec<KpiView> {
                     stats.survey_agreement,
                     Some("Measured once a survey of the campaign has answers."),
                 ),
-                KpiMeasure::ReferralLift => {
-                    (None, Some("Measured once referral data is imported."))
-                }
+                KpiMeasure::ReferralLift => (
+                    lift_percent,
+                    Some("Measured once there is enough referral data before and after the start."),
+                ),
                 KpiMeasure::Manual => {
                     (k.actual.map(|a| a as f64 / 100.0), Some("Not entered yet."))
                 }

@@ -17,6 +17,7 @@ pub mod follow_ups;
 pub mod imports;
 pub mod influence;
 pub mod influence_scores;
+pub mod lift;
 pub mod merge;
 pub mod messages;
 pub mod organizations;

@@ -17,6 +17,7 @@ mod imports;
 mod imports_csv;
 mod imports_fhir;
 mod influence_scores;
+mod lift;
 mod merge;
 mod organizations;
 mod priorities;

@@ -74,6 +74,7 @@ pub struct ShowPage {
     kpis: Vec<KpiView>,
     messages: Vec<MessageWithVariants>,
     variant_stats: HashMap<Uuid, VariantStats>,
+    lift: Option<db::lift::LiftView>,
     costs: Vec<CostRow>,
     cost_total: Money,
     feedback: CampaignFeedback,
@@ -270,7 +271,12 @@ pub async fn show_page(
         .ok_or(AppError::NotFound)?;
     let (audience, audience_summary) = db::campaign_members::audience_for(&mut tx, &c).await?;
     let stats = db::campaign_members::stats(&mut tx, &audience).await?;
-    let kpis = db::campaign_money::kpi_views(db::campaign_money::kpis(&mut tx, id).await?, &stats);
+    let lift = db::lift::campaign_lift(&mut tx, id).await?;
+    let kpis = db::campaign_money::kpi_views(
+        db::campaign_money::kpis(&mut tx, id).await?,
+        &stats,
+        lift.as_ref().and_then(|l| l.percent),
+    );
     let messages = db::messages::list(&mut tx, id).await?;
     let variant_stats = db::campaign_members::variant_stats(&mut tx, id)
         .await?
@@ -290,6 +296,7 @@ pub async fn show_page(
         kpis,
         messages,
         variant_stats,
+        lift,
         cost_total: Money(costs.iter().map(|k| k.amount_cents).sum()),
         costs,
         feedback,
