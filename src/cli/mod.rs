@@ -55,6 +55,12 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Write a whole workspace as one ZIP archive (a CSV or JSON Lines file per table).
     Export(export::ExportArgs),
+    /// Recompute a workspace's influence scores now (imports and a nightly pass also do).
+    Influence {
+        /// Workspace slug.
+        #[arg(long)]
+        tenant: String,
+    },
     /// Add generated stakeholders to a workspace (for benchmarks and load tests).
     Generate {
         /// Workspace slug; created if missing.
@@ -167,6 +173,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Command::Token { action } => token(&database, action).await,
             Command::Import(args) => import::run(&database, args).await,
             Command::Export(args) => export::run(&database, args).await,
+            Command::Influence { tenant } => influence(&database, &tenant).await,
             Command::Generate {
                 tenant,
                 stakeholders,
@@ -343,6 +350,20 @@ async fn user(database: &Database, action: UserAction) -> anyhow::Result<()> {
     if generated {
         println!("password (shown once): {}", password.expose());
     }
+    Ok(())
+}
+
+async fn influence(database: &Database, slug: &str) -> anyhow::Result<()> {
+    let tenant = find_tenant(database, slug).await?;
+    let started = std::time::Instant::now();
+    let done = crate::jobs::influence::recompute(&database.pools.app, tenant.id).await?;
+    println!(
+        "influence scores of {}: {} people, {} edges, {} ms",
+        tenant.slug,
+        done.people,
+        done.edges,
+        started.elapsed().as_millis()
+    );
     Ok(())
 }
 
