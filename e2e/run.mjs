@@ -10,7 +10,8 @@
 // -> a survey is answered once through its private link
 // -> an admin uploads an NPPES file and its progress bar reaches done
 // -> an admin downloads the workspace export
-// -> an executive reads the referral overview and opens a declining physician.
+// -> an executive reads the referral overview and opens a declining physician
+// -> the executive sees a campaign's referral lift beside its spend.
 //
 // Usage:  RAPPORT_BIN=/path/to/rapport node run.mjs     (or: npm test)
 // Env:    RAPPORT_BIN  (required) path to the built binary
@@ -720,6 +721,22 @@ async function main() {
         await act('open the first declining physician', x, () => declining.click());
         await expectVisible(x.getByRole('heading', { name: /Referrals/ }).first(), "the physician's referral section", x);
         await expectVisible(x.locator('svg[role=img]').first(), "the physician's monthly chart", x);
+      } finally {
+        await x.close();
+      }
+    });
+
+    await step('18. the executive sees which campaign moved referrals, at what cost', async () => {
+      const x = await context.newPage();
+      try {
+        await x.setViewportSize(DESKTOP);
+        await signIn(x, 'executive@demo.test');
+        await act('open Campaigns', x, () => x.getByRole('link', { name: 'Campaigns', exact: true }).click());
+        await act('open Heart Health Month', x, () => x.getByRole('link', { name: 'Heart Health Month' }).first().click());
+        await expectVisible(x.getByRole('heading', { name: 'Referral lift' }), 'the referral lift card', x);
+        await expectVisible(x.getByText(/Touched physicians referred [0-9.]+ more a month than comparable untouched ones/), 'a lift with its interval', x);
+        await expectVisible(x.getByRole('heading', { name: 'Budget and costs' }), 'the spend beside it', x);
+        await x.locator('#lift').screenshot({ path: path.join(ARTIFACTS, '18-referral-lift.png') });
       } finally {
         await x.close();
       }

@@ -32,11 +32,28 @@ pub struct Recomputed {
 
 /// Recomputes `tenant`'s influence scores and audits it.
 pub async fn recompute(pool: &PgPool, tenant: TenantId) -> anyhow::Result<Recomputed> {
+    Ok(run(pool, tenant, false).await?.unwrap_or(Recomputed {
+        people: 0,
+        edges: 0,
+    }))
+}
+
+/// Recomputes under the workspace's lock; with `only_if_stale`, does nothing (`None`) when
+/// someone else recomputed while this one waited for the lock.
+async fn run(
+    pool: &PgPool,
+    tenant: TenantId,
+    only_if_stale: bool,
+) -> anyhow::Result<Option<Recomputed>> {
     let mut tx = tenant_tx(pool, tenant).await?;
     sqlx::query("select pg_advisory_xact_lock(hashtextextended('influence:' || $1::text, 0))")
         .bind(tenant)
         .execute(&mut *tx)
         .await?;
+    if only_if_stale && !db::influence_scores::needs_recompute(&mut tx).await? {
+        tx.commit().await?;
+        return Ok(None);
+    }
     let graph = db::influence_scores::graph(&mut tx).await?;
     let mut index: HashMap<Uuid, usize> = HashMap::new();
     let mut ids: Vec<Uuid> = Vec::new();
@@ -94,10 +111,10 @@ pub async fn recompute(pool: &PgPool, tenant: TenantId) -> anyhow::Result<Recomp
     )
     .await?;
     tx.commit().await?;
-    Ok(Recomputed {
+    Ok(Some(Recomputed {
         people: ids.len(),
         edges: edges.len(),
-    })
+    }))
 }
 
 /// Recomputes `tenant`'s scores first if they are stale or were never computed, so a list
@@ -107,7 +124,9 @@ pub async fn ensure_fresh(pool: &PgPool, tenant: TenantId) -> anyhow::Result<()>
     let needed = db::influence_scores::needs_recompute(&mut tx).await?;
     tx.commit().await?;
     if needed {
-        recompute(pool, tenant).await?;
+        // Two readers may both find the scores stale: the second waits for the first's lock
+        // and then finds nothing to do.
+        run(pool, tenant, true).await?;
     }
     Ok(())
 }

@@ -195,3 +195,31 @@ async fn an_empty_graph_and_archived_people_leave_no_scores() {
         0
     );
 }
+
+#[tokio::test]
+async fn two_readers_of_stale_scores_recompute_them_once() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("mercy").await;
+    physicians(&app, tenant, &["Adams", "Baker"]).await;
+    referral(&app, tenant, 0, 1, 3).await;
+    let pool = &app.pools.app;
+    let (a, b) = tokio::join!(
+        rapport::jobs::influence::ensure_fresh(pool, tenant),
+        rapport::jobs::influence::ensure_fresh(pool, tenant)
+    );
+    a.expect("first");
+    b.expect("second");
+    assert_eq!(
+        app.count(
+            tenant,
+            "select count(*) from audit_events where action = 'influence.recompute'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count(tenant, "select count(*) from influence_scores")
+            .await,
+        2
+    );
+}
