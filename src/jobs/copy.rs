@@ -22,9 +22,26 @@ pub struct Progress {
     pub cancel: AtomicBool,
 }
 
+/// Rows between progress reports from an importer's reading loop.
+const REPORT_EVERY: i64 = 1024;
+
 impl Progress {
     pub fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// Called once a row by an importer's reading loop: every [`REPORT_EVERY`] rows it
+    /// publishes the count and looks for a cancel (an error). `true` means the sink stopped
+    /// taking rows and the loop should end.
+    pub fn row_read(&self, rows: i64, sink: &CopySink) -> Result<bool, super::JobError> {
+        if rows % REPORT_EVERY != 0 {
+            return Ok(false);
+        }
+        self.rows.store(rows as u64, Ordering::Relaxed);
+        if self.cancelled() {
+            return Err(super::JobError::Cancelled);
+        }
+        Ok(sink.closed())
     }
 }
 

@@ -230,14 +230,8 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
         while let Some(item) = providers.next() {
             let line = providers.line();
             read.rows += 1;
-            if read.rows % 4096 == 0 {
-                progress.rows.store(read.rows as u64, Ordering::Relaxed);
-                if progress.cancelled() {
-                    return Err(JobError::Cancelled);
-                }
-                if sink.closed() {
-                    break;
-                }
+            if progress.row_read(read.rows, sink)? {
+                break;
             }
             match item {
                 Err(e) => read.errors.push(e),

@@ -102,14 +102,8 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
         let mut read = Read::default();
         for item in rows {
             read.rows += 1;
-            if read.rows % 4096 == 0 {
-                progress.rows.store(read.rows as u64, Ordering::Relaxed);
-                if progress.cancelled() {
-                    return Err(JobError::Cancelled);
-                }
-                if sink.closed() {
-                    break;
-                }
+            if progress.row_read(read.rows, sink)? {
+                break;
             }
             let r = match item {
                 Ok(r) => r,

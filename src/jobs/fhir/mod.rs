@@ -106,14 +106,8 @@ pub async fn run(ctx: &JobContext, input: Input) -> Result<(), JobError> {
         };
         for item in resources.by_ref() {
             read.rows += 1;
-            if read.rows % 1024 == 0 {
-                progress.rows.store(read.rows as u64, Ordering::Relaxed);
-                if progress.cancelled() {
-                    return Err(JobError::Cancelled);
-                }
-                if sink.closed() {
-                    break;
-                }
+            if progress.row_read(read.rows, sink)? {
+                break;
             }
             match item {
                 Err(e) => read.errors.push(e),
