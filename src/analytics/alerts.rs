@@ -97,17 +97,6 @@ pub fn alert(w: &Windows) -> Option<Alert> {
     None
 }
 
-/// Alerts for `physicians`, highest priority first, with the index of each physician.
-pub fn ranked(physicians: &[Windows]) -> Vec<(usize, Alert)> {
-    let mut out: Vec<(usize, Alert)> = physicians
-        .iter()
-        .enumerate()
-        .filter_map(|(i, w)| alert(w).map(|a| (i, a)))
-        .collect();
-    out.sort_by(|a, b| b.1.priority.total_cmp(&a.1.priority).then(a.0.cmp(&b.0)));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,16 +164,17 @@ mod tests {
         let mut small = w(4.0, 5.0, 2.0, 3.0);
         small.influence = 10.0;
         big.influence = 1.0;
-        let order = ranked(&[small, big]);
-        assert_eq!(
-            order[0].0, 1,
+        let priority = |w: &Windows| alert(w).expect("an alert").priority;
+        assert!(
+            priority(&big) > priority(&small),
             "120 a year outranks 24, even from an influencer"
         );
         let same = w(10.0, 12.0, 5.0, 6.0);
         let mut influential = same;
         influential.influence = 5.0;
-        let order = ranked(&[same, influential]);
-        assert_eq!(order[0].0, 1, "at equal volume the influencer comes first");
-        assert!(order[0].1.priority > order[1].1.priority);
+        assert!(
+            priority(&influential) > priority(&same),
+            "at equal volume the influencer comes first"
+        );
     }
 }

@@ -65,37 +65,6 @@ pub fn pagerank(nodes: usize, edges: &[Edge]) -> Vec<f64> {
     score
 }
 
-/// What each sender gives `node` of its score, largest first: the reasons a person ranks
-/// where they do ("referred to by …").
-pub fn contributions(node: usize, edges: &[Edge], scores: &[f64]) -> Vec<(usize, f64)> {
-    let mut out_weight = vec![0.0; scores.len()];
-    for e in edges {
-        if e.from < scores.len() && e.to < scores.len() && e.from != e.to && e.weight > 0.0 {
-            out_weight[e.from] += e.weight;
-        }
-    }
-    let mut given: Vec<(usize, f64)> = edges
-        .iter()
-        .filter(|e| e.to == node && e.from != node && e.from < scores.len() && e.weight > 0.0)
-        .map(|e| {
-            (
-                e.from,
-                DAMPING * scores[e.from] * e.weight / out_weight[e.from],
-            )
-        })
-        .collect();
-    given.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let mut merged: Vec<(usize, f64)> = Vec::with_capacity(given.len());
-    for (from, amount) in given {
-        match merged.iter_mut().find(|(f, _)| *f == from) {
-            Some(existing) => existing.1 += amount,
-            None => merged.push((from, amount)),
-        }
-    }
-    merged.sort_by(|a, b| b.1.total_cmp(&a.1));
-    merged
-}
-
 /// For every node, the `k` senders that give it the most of its score, largest first, as
 /// shares of that score (0..1): [`contributions`] for the whole graph in one pass over the
 /// edges.
@@ -171,14 +140,15 @@ mod tests {
             .unwrap();
         assert_eq!(best, 0);
         assert!(scores[4] > scores[1], "4 gets something from 3");
-        let reasons = contributions(0, &edges, &scores);
+        let reasons = &top_contributors(&edges, &scores, 5)[0];
         assert_eq!(reasons.len(), 3);
         assert!(reasons[0].0 == 1 || reasons[0].0 == 2);
         assert!(reasons[2].0 == 3, "3 splits its weight with 4");
     }
 
     #[test]
-    fn top_contributors_agree_with_contributions_as_shares() {
+    fn top_contributors_are_shares_of_the_score_merged_per_sender() {
+        // 3 sends to 0 twice (9 and 1): one reason; 1 and 2 give all they send, 3 ten elevenths.
         let edges = [
             edge(1, 0, 10.0),
             edge(2, 0, 10.0),
@@ -189,12 +159,14 @@ mod tests {
         let scores = pagerank(5, &edges);
         let top = top_contributors(&edges, &scores, 2);
         assert_eq!(top.len(), 5);
-        assert_eq!(top[0].len(), 2);
-        let slow = contributions(0, &edges, &scores);
-        for (i, (from, share)) in top[0].iter().enumerate() {
-            assert_eq!(*from, slow[i].0);
-            assert!((share * scores[0] - slow[i].1).abs() < 1e-12);
-        }
+        assert_eq!(top[0].len(), 2, "cut to k");
+        let given = |from: usize, part: f64| DAMPING * scores[from] * part / scores[0];
+        assert_eq!(top[0][0].0, 1);
+        assert!((top[0][0].1 - given(1, 1.0)).abs() < 1e-12);
+        assert!((top[0][1].1 - given(2, 1.0)).abs() < 1e-12);
+        let all = top_contributors(&edges, &scores, 5);
+        assert!((all[0][2].1 - given(3, 10.0 / 11.0)).abs() < 1e-12);
+        assert!(all[0].iter().map(|r| r.1).sum::<f64>() < 1.0);
         assert!(top[1].is_empty(), "nobody sends to 1");
         assert_eq!(top[4], vec![(3, top[4][0].1)]);
     }

@@ -8,7 +8,6 @@ mod audit;
 mod calendar;
 mod campaigns;
 mod champions;
-pub mod charts;
 mod export;
 mod extract;
 mod facilities;
